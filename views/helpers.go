@@ -166,3 +166,12 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// headerRows lets a request's headers share the name/value table.
+func headerRows(headers []HeaderLine) []ParamRow {
+	rows := make([]ParamRow, len(headers))
+	for i, h := range headers {
+		rows[i] = ParamRow(h)
+	}
+	return rows
+}
