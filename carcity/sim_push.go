@@ -142,11 +142,13 @@ func (s *Simulator) resetAuthLocked() {
 // notifications again. The error is set only when no answer came back.
 func (s *Simulator) Authenticate(ctx context.Context, withKey bool) (HandshakeResult, error) {
 	var res HandshakeResult
-	req := map[string]string{"request": RequestAuthenticate}
 	if withKey {
 		res.Key = newKey()
-		req["key"] = res.Key
 	}
+	req := struct {
+		Request string `json:"request"`
+		Key     string `json:"key,omitempty"`
+	}{RequestAuthenticate, res.Key}
 	s.mu.Lock()
 	s.resetAuthLocked()
 	s.mu.Unlock()
@@ -165,8 +167,8 @@ func (s *Simulator) Authenticate(ctx context.Context, withKey bool) (HandshakeRe
 		s.mu.Unlock()
 		s.signal()
 	}
-	s.logf("authenticate (key %v): HTTP %d, mode %q, ok %v %s", withKey, code, res.Mode, res.OK,
-		res.Err)
+	s.logf("authenticate (key %v): HTTP %d, mode %q, ok %v%s", withKey, code, res.Mode, res.OK,
+		because(res.Err))
 	return res, nil
 }
 
@@ -431,7 +433,7 @@ func (s *Simulator) attempt(ctx context.Context, d *Delivery) {
 	s.mu.Lock()
 	d.next = time.Now().Add(s.backoff(n)) // read by nextDue under s.mu
 	s.mu.Unlock()
-	s.logf("delivery %d attempt %d: HTTP %d, ok %v %s", d.ID, n, a.HTTPStatus, a.OK, a.Err)
+	s.logf("delivery %d attempt %d: HTTP %d, ok %v%s", d.ID, n, a.HTTPStatus, a.OK, because(a.Err))
 
 	var err error
 	switch {
@@ -445,4 +447,12 @@ func (s *Simulator) attempt(ctx context.Context, d *Delivery) {
 	s.queue = slices.DeleteFunc(s.queue, func(q *Delivery) bool { return q == d })
 	s.mu.Unlock()
 	d.finish(err)
+}
+
+// because formats an optional reason for a log line.
+func because(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return ": " + reason
 }

@@ -648,3 +648,30 @@ func TestExampleDelivery(t *testing.T) {
 		t.Errorf("got %s, want %s", body, want)
 	}
 }
+
+func TestSimulator_Authenticate_Body(t *testing.T) {
+	tests := []struct {
+		name    string
+		withKey bool
+		want    string
+	}{
+		{"with key", true, `{"request":"authenticate","key":"KEY"}`},
+		{"without key", false, `{"request":"authenticate"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rv := newReceiver()
+			sim, _ := mustPair(t, testConfig(), rv)
+			res, err := sim.Authenticate(testContext(t), tt.withKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Replace(tt.want, "KEY", res.Key, 1)
+			rv.mu.Lock()
+			defer rv.mu.Unlock()
+			if _, ok := rv.seen[want]; !ok || len(rv.seen) != 1 {
+				t.Errorf("got bodies %v, want only %s", rv.seen, want)
+			}
+		})
+	}
+}
