@@ -97,8 +97,10 @@ func fieldAttrs(errs map[string]string, name string) templ.Attributes {
 // order it shows them; the first is the default.
 var (
 	authModes = []choice{
-		{"immediate", "Immediate", "Answer the handshake at once with the md5 of login id, password and key."},
-		{"passive", "Passive", "Answer OK, then confirm with the command authenticate_notifications."},
+		{"immediate", "Immediate",
+			"Answer the handshake at once with the md5 of login id, password and key."},
+		{"passive", "Passive",
+			"Answer OK, then confirm with the command authenticate_notifications."},
 	}
 	commandAuths = []choice{
 		{"plain", "Login id and password", ""},

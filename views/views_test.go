@@ -89,14 +89,22 @@ var goldenCases = []struct {
 		UserEmail: "admin@demo.test",
 		Tenants:   []NavLink{{Label: "Demo Motors", URL: "/t/demo/"}},
 	})},
-	{"error", ErrorPage(ErrorProps{Status: 404, Title: "Not found", Message: "There is no such page."})},
+	{"error", ErrorPage(ErrorProps{
+		Status: 404, Title: "Not found", Message: "There is no such page.",
+	})},
 	{"notifications", NotificationsPage(NotificationsProps{
 		Page:   withFlash(testPage("Notifications"), "Marked as read."),
 		Filter: NotificationFilter{Type: "new_user", Query: "Doe", From: "2025-12-01", Unread: true},
 		Types:  []string{"generic", "new_user", "simple"},
 		Items: []NotificationRow{
-			{ID: 2, URL: "/t/demo/notifications/2", Type: "new_user", ReceivedAt: "2025-12-03 11:30:01", Summary: "John Doe"},
-			{ID: 1, URL: "/t/demo/notifications/1", Type: "generic", ReceivedAt: "2025-12-03 11:30:00", Summary: "Hello World", Repeat: true, Read: true},
+			{
+				ID: 2, URL: "/t/demo/notifications/2", Type: "new_user",
+				ReceivedAt: "2025-12-03 11:30:01", Summary: "John Doe",
+			},
+			{
+				ID: 1, URL: "/t/demo/notifications/1", Type: "generic",
+				ReceivedAt: "2025-12-03 11:30:00", Summary: "Hello World", Repeat: true, Read: true,
+			},
 		},
 		NextURL:   "/t/demo/notifications?before=1&type=new_user",
 		StreamURL: "/t/demo/notifications/stream",
@@ -137,7 +145,9 @@ var goldenCases = []struct {
 		}},
 		NextURL: "/t/demo/commands?before=7",
 	})},
-	{"command_attempt", CommandAttemptPage(CommandAttemptProps{Page: testPage("Command 7"), Result: testResult()})},
+	{"command_attempt", CommandAttemptPage(CommandAttemptProps{
+		Page: testPage("Command 7"), Result: testResult(),
+	})},
 	{"settings", SettingsPage(testSettings())},
 	{"settings_readonly", SettingsPage(readOnly(testSettings()))},
 	{"audit", AuditPage(AuditProps{
@@ -229,8 +239,9 @@ func TestSettingsPage_Secrets(t *testing.T) {
 				t.Errorf("%s: got value %q, want empty", name, got)
 			}
 		}
-		if got := attr(findOne(t, doc, "name", "password"), "placeholder"); got != "saved — leave empty to keep" {
-			t.Errorf("password: got placeholder %q, want the saved hint", got)
+		want := "saved — leave empty to keep"
+		if got := attr(findOne(t, doc, "name", "password"), "placeholder"); got != want {
+			t.Errorf("password: got placeholder %q, want %q", got, want)
 		}
 		if got := attr(findOne(t, doc, "name", "static_token"), "placeholder"); got != "not set" {
 			t.Errorf("static_token: got placeholder %q, want not set", got)
@@ -282,7 +293,8 @@ func TestCommandsPage_Rows(t *testing.T) {
 				i, attr(params[i], "value"), attr(values[i], "value"), r.Name, r.Value)
 		}
 	}
-	if got := attr(findOne(t, doc, "data-testid", "command-form"), "action"); got != "/t/demo/commands" {
+	form := findOne(t, doc, "data-testid", "command-form")
+	if got := attr(form, "action"); got != "/t/demo/commands" {
 		t.Errorf("got action %q, want /t/demo/commands", got)
 	}
 
