@@ -188,7 +188,7 @@ func TestCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatalf("update: %v", err)
 		}
-		if got, want := changed, []string{"login_id", "password", "comm_key", "auth_mode", "allow_plain"}; !slices.Equal(got, want) {
+		if got, want := changed, []string{"login_id", "password", "comm_key", "auth_mode", "allow_plain"}; !equalStrings(got, want) {
 			t.Errorf("changed: got %v, want %v", got, want)
 		}
 		c, err := d.FindCredentials(ctx, tn.ID)
@@ -220,7 +220,7 @@ func TestCredentials(t *testing.T) {
 	})
 	t.Run("Clear", func(t *testing.T) {
 		changed, err := d.UpdateCredentials(ctx, tn.ID, db.CredentialsUpdate{CommKey: ptr(""), Password: ptr("APIuser123")})
-		if err != nil || !slices.Equal(changed, []string{"comm_key"}) {
+		if err != nil || !equalStrings(changed, []string{"comm_key"}) {
 			t.Fatalf("got %v, %v, want [comm_key]", changed, err)
 		}
 		c, _ := d.FindCredentials(ctx, tn.ID)
@@ -266,3 +266,11 @@ func inTenantTx(ctx context.Context, d *db.DB, tenantID int64, sql string, args 
 		return err
 	})
 }
+
+func equalStrings(got, want []string) bool {
+	return slices.Equal(got, want)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, db.ErrNotFound) }
+
+func isInvalid(err error) bool { return errors.Is(err, db.ErrInvalid) }
