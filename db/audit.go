@@ -58,7 +58,9 @@ type AuditFilter struct {
 }
 
 // FindAuditEvents returns the tenant's audit events matching f.
-func (d *DB) FindAuditEvents(ctx context.Context, tenantID int64, f AuditFilter) ([]AuditEvent, error) {
+func (d *DB) FindAuditEvents(
+	ctx context.Context, tenantID int64, f AuditFilter,
+) ([]AuditEvent, error) {
 	c := tenantConds(tenantID)
 	if f.ActorKind != "" {
 		c.add("actor_kind = $%d", f.ActorKind)

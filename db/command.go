@@ -62,7 +62,8 @@ func (d *DB) CreateCommandAttempt(ctx context.Context, a CommandAttempt) (Comman
 		).Scan(&a.ID, &a.StartedAt)
 	})
 	if err != nil {
-		return CommandAttempt{}, fmt.Errorf("create command attempt %q: %w", a.Command, translate(err))
+		err = translate(err)
+		return CommandAttempt{}, fmt.Errorf("create command attempt %q: %w", a.Command, err)
 	}
 	return a, nil
 }
@@ -77,7 +78,9 @@ func orEmpty[T any](s []T) []T {
 }
 
 // FindCommandAttemptByID returns one command attempt of the tenant.
-func (d *DB) FindCommandAttemptByID(ctx context.Context, tenantID, id int64) (CommandAttempt, error) {
+func (d *DB) FindCommandAttemptByID(
+	ctx context.Context, tenantID, id int64,
+) (CommandAttempt, error) {
 	c := tenantConds(tenantID)
 	c.add("id = $%d", id)
 	x, err := only(d.findCommandAttempts(ctx, tenantID, c, 1))
@@ -122,7 +125,9 @@ func (d *DB) FindCommandAttempts(
 	return as, nil
 }
 
-func (d *DB) findCommandAttempts(ctx context.Context, tenantID int64, c *conds, n int) ([]CommandAttempt, error) {
+func (d *DB) findCommandAttempts(
+	ctx context.Context, tenantID int64, c *conds, n int,
+) ([]CommandAttempt, error) {
 	var as []CommandAttempt
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		// duration is read in nanoseconds, the unit of time.Duration.

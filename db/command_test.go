@@ -103,7 +103,8 @@ func TestAuditEvents(t *testing.T) {
 	yesterday := time.Now().Add(-24 * time.Hour)
 
 	events := []db.AuditEvent{
-		{TenantID: tn.ID, At: yesterday, ActorKind: "cli", ActorLabel: "operator", Action: "tenant.create"},
+		{TenantID: tn.ID, At: yesterday, ActorKind: "cli", ActorLabel: "operator",
+			Action: "tenant.create"},
 		{TenantID: tn.ID, ActorKind: "user", ActorID: &u.ID, ActorLabel: u.Email,
 			Action: "credentials.update", Target: "credentials",
 			Details:    map[string]any{"fields": []any{"password", "login_id"}},
@@ -135,7 +136,8 @@ func TestAuditEvents(t *testing.T) {
 			f    db.AuditFilter
 			want []string
 		}{
-			{"All", db.AuditFilter{}, []string{"hook.authenticate", "credentials.update", "tenant.create"}},
+			{"All", db.AuditFilter{},
+				[]string{"hook.authenticate", "credentials.update", "tenant.create"}},
 			{"Actor", db.AuditFilter{ActorKind: "platform"}, []string{"hook.authenticate"}},
 			{"From", db.AuditFilter{From: &hourAgo}, []string{"hook.authenticate", "credentials.update"}},
 			{"To", db.AuditFilter{To: &hourAgo}, []string{"tenant.create"}},

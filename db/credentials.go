@@ -60,7 +60,8 @@ func (d *DB) FindCredentials(ctx context.Context, tenantID int64) (Credentials, 
 		return err
 	})
 	if err != nil {
-		return Credentials{}, fmt.Errorf("find credentials of tenant %d: %w", tenantID, translate(err))
+		err = translate(err)
+		return Credentials{}, fmt.Errorf("find credentials of tenant %d: %w", tenantID, err)
 	}
 	return c, nil
 }

@@ -44,7 +44,9 @@ type NewNotification struct {
 // and each notification as the repeat of the first delivery's notification
 // at the same position. An advisory lock on tenant and hash makes two
 // simultaneous copies agree on which came first.
-func (d *DB) CreateDelivery(ctx context.Context, req HookRequest, msgs []NewNotification) (HookRequest, error) {
+func (d *DB) CreateDelivery(
+	ctx context.Context, req HookRequest, msgs []NewNotification,
+) (HookRequest, error) {
 	if req.RequestKind == "" {
 		req.RequestKind = "delivery"
 	}
@@ -77,7 +79,8 @@ func (d *DB) CreateDelivery(ctx context.Context, req HookRequest, msgs []NewNoti
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
-		return HookRequest{}, fmt.Errorf("create delivery for tenant %d: %w", req.TenantID, translate(err))
+		err = translate(err)
+		return HookRequest{}, fmt.Errorf("create delivery for tenant %d: %w", req.TenantID, err)
 	}
 	return req, nil
 }
@@ -92,7 +95,8 @@ func findOriginal(ctx context.Context, tx pgx.Tx, req *HookRequest) (map[int]int
 		req.ReceivedAt = time.Now()
 	}
 
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1::bigint || ':' || $2, 0))`,
+	_, err := tx.Exec(ctx,
+		`SELECT pg_advisory_xact_lock(hashtextextended($1::bigint || ':' || $2, 0))`,
 		req.TenantID, req.MessagesHash)
 	if err != nil {
 		return nil, fmt.Errorf("lock messages hash: %w", err)
@@ -141,7 +145,8 @@ func (d *DB) CreateHookRequest(ctx context.Context, req HookRequest) (HookReques
 		return insertHookRequest(ctx, tx, &req)
 	})
 	if err != nil {
-		return HookRequest{}, fmt.Errorf("create hook request for tenant %d: %w", req.TenantID, translate(err))
+		err = translate(err)
+		return HookRequest{}, fmt.Errorf("create hook request for tenant %d: %w", req.TenantID, err)
 	}
 	return req, nil
 }
@@ -190,7 +195,9 @@ type HookRequestFilter struct {
 }
 
 // FindHookRequests returns the tenant's recorded requests, newest first.
-func (d *DB) FindHookRequests(ctx context.Context, tenantID int64, f HookRequestFilter) ([]HookRequest, error) {
+func (d *DB) FindHookRequests(
+	ctx context.Context, tenantID int64, f HookRequestFilter,
+) ([]HookRequest, error) {
 	c := tenantConds(tenantID)
 	if f.Outcome != "" {
 		c.add("outcome = $%d", f.Outcome)
@@ -217,7 +224,9 @@ func (d *DB) FindLastHandshake(ctx context.Context, tenantID int64) (HookRequest
 	return x, nil
 }
 
-func (d *DB) findHookRequests(ctx context.Context, tenantID int64, c *conds, n int) ([]HookRequest, error) {
+func (d *DB) findHookRequests(
+	ctx context.Context, tenantID int64, c *conds, n int,
+) ([]HookRequest, error) {
 	var reqs []HookRequest
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `

@@ -52,7 +52,8 @@ func TestCreateDelivery(t *testing.T) {
 		}
 		if got.RequestKind != "delivery" || got.Outcome != "accepted" || got.MessageCount != 2 ||
 			got.RepeatOf != nil || got.MessagesHash != "h1" || !got.ReceivedAt.Equal(start) ||
-			got.Headers["Content-Type"][0] != "application/json" || string(got.Body) != `{"request":"delivery"}` {
+			got.Headers["Content-Type"][0] != "application/json" ||
+			string(got.Body) != `{"request":"delivery"}` {
 			t.Errorf("got %+v", got)
 		}
 
@@ -253,7 +254,8 @@ func TestFindNotifications(t *testing.T) {
 	d := dbtest.New(t)
 	tn := dbtest.MustCreateTenant(t, d, "demo")
 	at := time.Now().Add(-time.Hour)
-	msgs := append(exampleMessages, db.NewNotification{Type: "complex", Data: json.RawMessage(`{"a": "50%_off"}`)})
+	msgs := append(exampleMessages,
+		db.NewNotification{Type: "complex", Data: json.RawMessage(`{"a": "50%_off"}`)})
 	if _, err := d.CreateDelivery(ctx, delivery(tn.ID, "", at), msgs); err != nil {
 		t.Fatalf("create: %v", err)
 	}

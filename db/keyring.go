@@ -158,7 +158,8 @@ func (k *Keyring) Open(tenantID int64, column string, sealed []byte) ([]byte, er
 // sealData is the additional data of a sealed value. The NUL separators
 // keep the parts apart, since none of them contains one.
 func sealData(tenantID int64, column, keyID string) []byte {
-	return []byte("citylink\x00" + strconv.FormatInt(tenantID, 10) + "\x00" + column + "\x00" + keyID)
+	id := strconv.FormatInt(tenantID, 10)
+	return []byte("citylink\x00" + id + "\x00" + column + "\x00" + keyID)
 }
 
 // randomBytes returns n bytes from the operating system's generator, which

@@ -37,7 +37,9 @@ type NotificationFilter struct {
 }
 
 // FindNotifications returns the tenant's notifications matching f.
-func (d *DB) FindNotifications(ctx context.Context, tenantID int64, f NotificationFilter) ([]Notification, error) {
+func (d *DB) FindNotifications(
+	ctx context.Context, tenantID int64, f NotificationFilter,
+) ([]Notification, error) {
 	c := tenantConds(tenantID)
 	if f.Type != "" {
 		c.add("type = $%d", f.Type)
@@ -79,7 +81,9 @@ func (d *DB) FindNotificationByID(ctx context.Context, tenantID, id int64) (Noti
 	return x, nil
 }
 
-func (d *DB) findNotifications(ctx context.Context, tenantID int64, c *conds, n int) ([]Notification, error) {
+func (d *DB) findNotifications(
+	ctx context.Context, tenantID int64, c *conds, n int,
+) ([]Notification, error) {
 	var ns []Notification
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `

@@ -53,8 +53,8 @@ func seedTenant(tb testing.TB, d *db.DB, slug string) db.Tenant {
 func countRows(tb testing.TB, q pgx.Tx, table string, tenantID int64) (all, ofTenant int) {
 	tb.Helper()
 	col := tenantTables[table]
-	err := q.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE `+col+` = $1) FROM `+table,
-		tenantID).Scan(&all, &ofTenant)
+	sql := `SELECT count(*), count(*) FILTER (WHERE ` + col + ` = $1) FROM ` + table
+	err := q.QueryRow(context.Background(), sql, tenantID).Scan(&all, &ofTenant)
 	if err != nil {
 		tb.Fatalf("count %s: %v", table, err)
 	}
@@ -116,7 +116,8 @@ func TestRLS(t *testing.T) {
 			}
 		})
 		withTx(t, d.Pool, a.ID, func(tx pgx.Tx) {
-			tag, err := tx.Exec(context.Background(), `UPDATE tenants SET name = 'taken' WHERE id = $1`, b.ID)
+			tag, err := tx.Exec(context.Background(),
+				`UPDATE tenants SET name = 'taken' WHERE id = $1`, b.ID)
 			if err != nil || tag.RowsAffected() != 0 {
 				t.Errorf("got %v rows, %v, want 0 rows", tag.RowsAffected(), err)
 			}

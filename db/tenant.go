@@ -118,7 +118,8 @@ func (d *DB) FindTenants(ctx context.Context) ([]Tenant, error) {
 func (d *DB) RotateHookToken(ctx context.Context, tenantID int64) (string, error) {
 	token := newHookToken()
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE tenants SET hook_token = $2 WHERE id = $1`, tenantID, token)
+		tag, err := tx.Exec(ctx,
+			`UPDATE tenants SET hook_token = $2 WHERE id = $1`, tenantID, token)
 		if err == nil && tag.RowsAffected() == 0 {
 			return ErrNotFound
 		}

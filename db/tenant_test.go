@@ -183,12 +183,14 @@ func TestCredentials(t *testing.T) {
 		yes := true
 		changed, err := d.UpdateCredentials(ctx, tn.ID, db.CredentialsUpdate{
 			LoginID: ptr("apiuser"), Password: ptr("APIuser123"), CommKey: ptr("ck"),
-			AuthMode: ptr("passive"), AllowPlain: &yes, ServiceURL: ptr("https://www.carcitycentral.com/service"),
+			AuthMode: ptr("passive"), AllowPlain: &yes,
+			ServiceURL: ptr("https://www.carcitycentral.com/service"),
 		})
 		if err != nil {
 			t.Fatalf("update: %v", err)
 		}
-		if got, want := changed, []string{"login_id", "password", "comm_key", "auth_mode", "allow_plain"}; !equalStrings(got, want) {
+		want := []string{"login_id", "password", "comm_key", "auth_mode", "allow_plain"}
+		if got := changed; !equalStrings(got, want) {
 			t.Errorf("changed: got %v, want %v", got, want)
 		}
 		c, err := d.FindCredentials(ctx, tn.ID)
@@ -196,7 +198,8 @@ func TestCredentials(t *testing.T) {
 			t.Fatalf("find: %v", err)
 		}
 		if c.LoginID != "apiuser" || c.Password != "APIuser123" || !c.HasPassword ||
-			c.CommKey != "ck" || !c.HasCommKey || c.HasStaticToken || c.AuthMode != "passive" || !c.AllowPlain {
+			c.CommKey != "ck" || !c.HasCommKey || c.HasStaticToken || c.AuthMode != "passive" ||
+			!c.AllowPlain {
 			t.Errorf("got %+v", c)
 		}
 	})
@@ -219,7 +222,8 @@ func TestCredentials(t *testing.T) {
 		}
 	})
 	t.Run("Clear", func(t *testing.T) {
-		changed, err := d.UpdateCredentials(ctx, tn.ID, db.CredentialsUpdate{CommKey: ptr(""), Password: ptr("APIuser123")})
+		u := db.CredentialsUpdate{CommKey: ptr(""), Password: ptr("APIuser123")}
+		changed, err := d.UpdateCredentials(ctx, tn.ID, u)
 		if err != nil || !equalStrings(changed, []string{"comm_key"}) {
 			t.Fatalf("got %v, %v, want [comm_key]", changed, err)
 		}

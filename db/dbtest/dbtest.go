@@ -105,7 +105,8 @@ func adminConfig(tb testing.TB) pgtestdb.Config {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("postgres for tests: %v", prepared.err)
 		}
-		tb.Skipf("postgres for tests unavailable (set CITYLINK_TEST_DATABASE_URL): %v", prepared.err)
+		tb.Skipf("postgres for tests unavailable (see CITYLINK_TEST_DATABASE_URL): %v",
+			prepared.err)
 	}
 
 	password, _ := u.User.Password()

@@ -162,7 +162,8 @@ func (c *cluster) run(ctx context.Context, name string, args ...string) (string,
 	path := filepath.Join(c.bin, name)
 	cmd := exec.CommandContext(ctx, path, args...)
 	if c.as != nil {
-		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", c.as.Username, "--", path}, args...)...)
+		runuser := append([]string{"-u", c.as.Username, "--", path}, args...)
+		cmd = exec.CommandContext(ctx, "runuser", runuser...)
 	}
 	cmd.Dir = c.dir
 	out, err := cmd.CombinedOutput()
@@ -258,16 +259,18 @@ func (c *cluster) start(ctx context.Context, port int, logf func(string, ...any)
 		return fmt.Errorf("localpg: the socket path %s is too long for unix sockets", socket)
 	}
 
-	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n",
+	conf := fmt.Sprintf("port = %d\n"+
+		"listen_addresses = '127.0.0.1'\n"+
+		"unix_socket_directories = '%s'\n",
 		port, strings.ReplaceAll(c.dir, "'", "''"))
 	confPath := filepath.Join(c.data, "citylink.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return fmt.Errorf("localpg: %w", err)
 	}
 
-	logf("starting PostgreSQL on 127.0.0.1:%d (log in %s)", port, filepath.Join(c.dir, "postgres.log"))
-	out, err := c.run(ctx, "pg_ctl", "start", "-D", c.data, "-l", filepath.Join(c.dir, "postgres.log"),
-		"-w", "-t", "60")
+	logFile := filepath.Join(c.dir, "postgres.log")
+	logf("starting PostgreSQL on 127.0.0.1:%d (log in %s)", port, logFile)
+	out, err := c.run(ctx, "pg_ctl", "start", "-D", c.data, "-l", logFile, "-w", "-t", "60")
 	if err != nil {
 		return fmt.Errorf("localpg: start: %w: %s", err, out)
 	}
@@ -286,8 +289,8 @@ func createDatabase(ctx context.Context, port int) error {
 	defer conn.Close(ctx)
 
 	var exists bool
-	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, Database).
-		Scan(&exists)
+	err = conn.QueryRow(ctx,
+		`SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, Database).Scan(&exists)
 	if err != nil {
 		return fmt.Errorf("localpg: find database: %w", err)
 	}

@@ -72,7 +72,8 @@ func TestEnsure(t *testing.T) {
 		}
 	})
 	t.Run("Socket", func(t *testing.T) {
-		conn, err := pgx.Connect(ctx, "host="+dir+" port="+strconv.Itoa(port)+" user=postgres dbname=citylink")
+		dsn := "host=" + dir + " port=" + strconv.Itoa(port) + " user=postgres dbname=citylink"
+		conn, err := pgx.Connect(ctx, dsn)
 		if err != nil {
 			t.Fatalf("connect through the socket in dir: %v", err)
 		}
