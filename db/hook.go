@@ -76,6 +76,10 @@ func (d *DB) CreateDelivery(
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 				req.TenantID, req.ID, i, m.Type, m.Data, req.ReceivedAt, repeatOf)
 		}
+		if len(msgs) > 0 {
+			// Delivered at commit, to ListenDeliveries in every process.
+			b.Queue(`SELECT pg_notify($1, $2::bigint::text)`, deliveriesChannel, req.TenantID)
+		}
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
