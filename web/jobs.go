@@ -1,0 +1,93 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+)
+
+type pgxTx = pgx.Tx
+
+// AuthenticateNotificationsArgs is the durable follow-up of a passive
+// handshake: send the platform authenticate_notifications for a tenant.
+type AuthenticateNotificationsArgs struct {
+	TenantID int64 `json:"tenant_id"`
+}
+
+// Kind names the job for River.
+func (AuthenticateNotificationsArgs) Kind() string { return "authenticate_notifications" }
+
+// InsertOpts keeps one pending follow-up per tenant, however many
+// handshakes arrive meanwhile, and retries it for about a day.
+func (AuthenticateNotificationsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: followUpMaxAttempts, UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		// Completed follow-ups do not count: a later handshake needs its own.
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled},
+	}}
+}
+
+// With a doubling delay from 10 s capped at an hour, 30 attempts span
+// roughly a day before the follow-up gives up.
+const followUpMaxAttempts = 30
+
+type authenticateNotificationsWorker struct {
+	river.WorkerDefaults[AuthenticateNotificationsArgs]
+	s *Server
+}
+
+// Work sends the command; an error answer makes River try again later.
+func (w *authenticateNotificationsWorker) Work(ctx context.Context,
+	job *river.Job[AuthenticateNotificationsArgs]) error {
+	attempt, err := w.s.sendCommand(ctx, commandSend{
+		tenantID: job.Args.TenantID,
+		actor:    "system",
+		command:  "authenticate_notifications",
+		source:   "handshake",
+	})
+	if err != nil {
+		return fmt.Errorf("authenticate_notifications attempt %d: %w", job.Attempt, err)
+	}
+	if attempt.Outcome != "ok" {
+		return errors.New("authenticate_notifications: " + attempt.Error)
+	}
+	return nil
+}
+
+// NextRetry doubles the wait from the server's base delay up to an hour.
+func (w *authenticateNotificationsWorker) NextRetry(job *river.Job[AuthenticateNotificationsArgs]) time.Time {
+	delay := w.s.retryBase()
+	for i := 1; i < job.Attempt && delay < time.Hour; i++ {
+		delay *= 2
+	}
+	return time.Now().Add(min(delay, time.Hour))
+}
+
+func (s *Server) retryBase() time.Duration {
+	if s.cfg.JobRetryBase > 0 {
+		return s.cfg.JobRetryBase
+	}
+	return 10 * time.Second
+}
+
+func newJobClient(s *Server) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &authenticateNotificationsWorker{s: s})
+	return river.NewClient(riverpgxv5.New(s.db.Pool), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers: workers,
+		Logger:  s.log,
+	})
+}
+
+func (s *Server) enqueueAuthenticateNotifications(ctx context.Context, tenantID int64) error {
+	_, err := s.jobs.Insert(ctx, AuthenticateNotificationsArgs{TenantID: tenantID}, nil)
+	return err
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"citylink/db"
+	"citylink/views"
+)
+
+// dateLayout is the form of the from and to filter dates.
+const dateLayout = "2006-01-02"
+
+func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
+	ctx := r.Context()
+	vf, f, problem := notificationFilter(r, tenantLocation(tc.tenant))
+	f.BeforeID, f.Limit = queryInt64(r, "before"), pageSize+1
+	items, err := s.db.FindNotifications(ctx, tc.tenant.ID, f)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	types, err := s.db.FindNotificationTypes(ctx, tc.tenant.ID)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	p := views.NotificationsProps{
+		Page:      s.page(r, tc, "Notifications", "notifications"),
+		Filter:    vf,
+		Types:     types,
+		StreamURL: tc.path("/notifications/stream"),
+	}
+	if problem != "" {
+		p.Page.Flash = problem
+	}
+	if len(items) > pageSize {
+		items = items[:pageSize]
+		q := r.URL.Query()
+		q.Set("before", itoa(items[len(items)-1].ID))
+		p.NextURL = tc.path("/notifications?") + q.Encode()
+	}
+	loc := tenantLocation(tc.tenant)
+	for _, n := range items {
+		p.Items = append(p.Items, notificationRow(tc, n, loc))
+	}
+	s.render(w, r, http.StatusOK, views.NotificationsPage(p))
+}
+
+// notificationFilter reads the list's query parameters. A date that cannot
+// be read is left out of the filter and named in problem, and the rest of
+// the filter still applies.
+func notificationFilter(r *http.Request, loc *time.Location) (views.NotificationFilter, db.NotificationFilter, string) {
+	q := r.URL.Query()
+	vf := views.NotificationFilter{
+		Type:   strings.TrimSpace(q.Get("type")),
+		Query:  strings.TrimSpace(q.Get("q")),
+		From:   strings.TrimSpace(q.Get("from")),
+		To:     strings.TrimSpace(q.Get("to")),
+		Unread: q.Get("unread") == "1",
+	}
+	f := db.NotificationFilter{Type: vf.Type, Query: vf.Query, Unread: vf.Unread}
+	var problems []string
+	if vf.From != "" {
+		if t, err := time.ParseInLocation(dateLayout, vf.From, loc); err == nil {
+			f.From = &t
+		} else {
+			problems = append(problems, "The from date must look like 2026-01-31.")
+		}
+	}
+	if vf.To != "" {
+		if t, err := time.ParseInLocation(dateLayout, vf.To, loc); err == nil {
+			end := t.AddDate(0, 0, 1)
+			f.To = &end
+		} else {
+			problems = append(problems, "The to date must look like 2026-01-31.")
+		}
+	}
+	return vf, f, strings.Join(problems, " ")
+}
+
+func notificationRow(tc *tenantCtx, n db.Notification, loc *time.Location) views.NotificationRow {
+	return views.NotificationRow{
+		ID:         n.ID,
+		URL:        tc.path("/notifications/") + itoa(n.ID),
+		Type:       n.Type,
+		ReceivedAt: n.ReceivedAt.In(loc).Format(timeLayout),
+		Summary:    summary(n.Type, n.Data),
+		Repeat:     n.RepeatOf != nil,
+		Read:       n.ReadAt != nil,
+	}
+}
+
+// summaryLen bounds the one-line summary of a notification in lists.
+const summaryLen = 140
+
+// summary is a one-line, readable account of a message's data.
+func summary(typ string, data json.RawMessage) string {
+	var text string
+	if json.Unmarshal(data, &text) == nil {
+		return clip(text)
+	}
+	if p := person(data); p != nil && (p.FirstName != "" || p.LastName != "") {
+		name := strings.TrimSpace(p.FirstName + " " + p.LastName)
+		if p.Email != "" {
+			name += " <" + p.Email + ">"
+		}
+		return clip(name)
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, data) != nil {
+		return clip(string(data))
+	}
+	return clip(compact.String())
+}
+
+func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= summaryLen {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:summaryLen-1]) + "…"
+}
+
+// person reads a message that describes a person, such as new_user.
+func person(data json.RawMessage) *views.Person {
+	var p struct {
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Email     string `json:"email"`
+		Phone     string `json:"phone"`
+	}
+	if json.Unmarshal(data, &p) != nil {
+		return nil
+	}
+	return &views.Person{FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Phone: p.Phone}
+}
+
+func (s *Server) handleNotification(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	n, err := s.db.FindNotificationByID(r.Context(), tc.tenant.ID, id)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	p := views.NotificationProps{
+		Page:       s.page(r, tc, "Notification "+itoa(n.ID), "notifications"),
+		ID:         n.ID,
+		Type:       n.Type,
+		ReceivedAt: n.ReceivedAt.In(tenantLocation(tc.tenant)).Format(timeLayout),
+		DataJSON:   prettyJSON(n.Data),
+		RequestURL: tc.path("/requests/") + itoa(n.RequestID),
+		Read:       n.ReadAt != nil,
+	}
+	var text string
+	switch {
+	case (n.Type == "generic" || n.Type == "simple") && json.Unmarshal(n.Data, &text) == nil:
+		p.Text = text
+	case n.Type == "new_user":
+		p.Person = person(n.Data)
+	}
+	if n.RepeatOf != nil {
+		p.RepeatOfURL = tc.path("/notifications/") + itoa(*n.RepeatOf)
+	}
+	s.render(w, r, http.StatusOK, views.NotificationPage(p))
+}
+
+func prettyJSON(b []byte) string {
+	var out bytes.Buffer
+	if json.Indent(&out, b, "", "  ") != nil {
+		return string(b)
+	}
+	return out.String()
+}
+
+func (s *Server) handleHookRequest(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	hr, err := s.db.FindHookRequestByID(r.Context(), tc.tenant.ID, id)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	p := views.HookRequestProps{
+		Page:         s.page(r, tc, "Request "+itoa(hr.ID), "notifications"),
+		ID:           hr.ID,
+		ReceivedAt:   hr.ReceivedAt.In(tenantLocation(tc.tenant)).Format(timeLayout),
+		RemoteAddr:   hr.RemoteAddr,
+		Method:       hr.Method,
+		Kind:         hr.RequestKind,
+		Outcome:      hr.Outcome,
+		Body:         bodyText(hr.Body),
+		AnswerStatus: hr.AnswerStatus,
+		AnswerBody:   hr.AnswerBody,
+		Error:        hr.Error,
+	}
+	names := make([]string, 0, len(hr.Headers))
+	for name := range hr.Headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p.Headers = append(p.Headers, views.HeaderLine{Name: name, Value: strings.Join(hr.Headers[name], ", ")})
+	}
+	if hr.RepeatOf != nil {
+		p.RepeatOfURL = tc.path("/requests/") + itoa(*hr.RepeatOf)
+	}
+	s.render(w, r, http.StatusOK, views.HookRequestPage(p))
+}
+
+// bodyText shows a recorded body: JSON pretty-printed, other text as it
+// came, and bytes that are not text escaped.
+func bodyText(b []byte) string {
+	if json.Valid(b) {
+		return prettyJSON(b)
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return url.PathEscape(string(b))
+}
+
+// handleDashboard will become the tenant's overview (issue 4); until then
+// the notification list is the tenant's home.
+func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
+	http.Redirect(w, r, tc.path("/notifications"), http.StatusSeeOther)
+}

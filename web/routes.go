@@ -1,0 +1,59 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"citylink/static"
+)
+
+// Handler returns the application's whole route table, wrapped in the
+// middleware every request passes through.
+func (s *Server) Handler() http.Handler {
+	root := http.NewServeMux()
+
+	// The platform's side: no session and no cross-origin check, since the
+	// token in the path is the credential.
+	root.HandleFunc("POST /hooks/{token}", s.handleHook)
+
+	root.HandleFunc("GET /healthz", s.handleHealthz)
+	root.HandleFunc("GET /readyz", s.handleReadyz)
+	root.Handle("GET /metrics", promhttp.Handler())
+	root.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+
+	// The staff's side: sessions, and a refusal of cross-origin writes.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", s.handleLoginPage)
+	mux.HandleFunc("POST /login", s.handleLogin)
+	mux.HandleFunc("POST /logout", s.handleLogout)
+	mux.HandleFunc("GET /{$}", s.signedIn(s.handleHome))
+
+	// Tenant pages: each names the permission it needs; tenant() answers
+	// 404 to non-members and 403 to members whose role lacks it.
+	mux.HandleFunc("GET /t/{slug}/{$}", s.tenant(permRead, s.handleDashboard))
+	mux.HandleFunc("GET /t/{slug}/notifications", s.tenant(permRead, s.handleNotifications))
+	mux.HandleFunc("GET /t/{slug}/notifications/stream", s.tenant(permRead, s.handleNotificationStream))
+	mux.HandleFunc("GET /t/{slug}/notifications/{id}", s.tenant(permRead, s.handleNotification))
+	mux.HandleFunc("GET /t/{slug}/requests/{id}", s.tenant(permRead, s.handleHookRequest))
+	mux.HandleFunc("GET /t/{slug}/commands", s.tenant(permRead, s.handleCommands))
+	mux.HandleFunc("POST /t/{slug}/commands", s.tenant(permSend, s.handleCommandSend))
+	mux.HandleFunc("GET /t/{slug}/commands/{id}", s.tenant(permRead, s.handleCommandAttempt))
+	mux.HandleFunc("GET /t/{slug}/settings", s.tenant(permRead, s.handleSettings))
+	mux.HandleFunc("POST /t/{slug}/settings", s.tenant(permSettings, s.handleSettingsSave))
+	mux.HandleFunc("POST /t/{slug}/settings/rotate-hook", s.tenant(permSettings, s.handleRotateHook))
+	mux.HandleFunc("GET /t/{slug}/audit", s.tenant(permAudit, s.handleAudit))
+
+	csrf := http.NewCrossOriginProtection()
+	root.Handle("/", csrf.Handler(s.sessions.LoadAndSave(mux)))
+	return s.accessLog(root)
+}
+
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(static.FS, ".")
+	if err != nil {
+		panic(err)
+	}
+	return http.FileServerFS(sub)
+}
