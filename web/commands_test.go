@@ -130,4 +130,3 @@ func TestCommands_Unreachable(t *testing.T) {
 		t.Fatalf("history: got %+v (%v), want one refused attempt", attempts, err)
 	}
 }
-
