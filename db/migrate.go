@@ -6,8 +6,11 @@ import (
 	"fmt"
 
 	"github.com/golang-migrate/migrate/v4"
+	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
@@ -38,8 +41,15 @@ func migrateOurs(ctx context.Context, url string, up bool) (err error) {
 	if err != nil {
 		return fmt.Errorf("migrate: read migrations: %w", err)
 	}
-	driver, err := newMigrateConn(ctx, url)
+	config, err := pgx.ParseConfig(url)
 	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	// The driver closes this handle with the migrator, below.
+	sqlDB := stdlib.OpenDB(*config)
+	driver, err := pgxmigrate.WithInstance(sqlDB, &pgxmigrate.Config{})
+	if err != nil {
+		sqlDB.Close()
 		return fmt.Errorf("migrate: %w", err)
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "citylink", driver)

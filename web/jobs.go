@@ -77,13 +77,39 @@ func (s *Server) retryBase() time.Duration {
 	return 10 * time.Second
 }
 
+// SessionCleanupArgs is the periodic removal of expired staff sessions.
+type SessionCleanupArgs struct{}
+
+// Kind names the job for River.
+func (SessionCleanupArgs) Kind() string { return "session_cleanup" }
+
+type sessionCleanupWorker struct {
+	river.WorkerDefaults[SessionCleanupArgs]
+	s *Server
+}
+
+// Work deletes the sessions that have expired.
+func (w *sessionCleanupWorker) Work(ctx context.Context, _ *river.Job[SessionCleanupArgs]) error {
+	_, err := w.s.db.DeleteExpiredSessions(ctx)
+	return err
+}
+
 func newJobClient(s *Server) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &authenticateNotificationsWorker{s: s})
+	river.AddWorker(workers, &sessionCleanupWorker{s: s})
 	return river.NewClient(riverpgxv5.New(s.db.Pool), &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,
 		Logger:  s.log,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
+		// Reindexing needs to own River's tables, and the application's
+		// role does not: the operator reindexes during maintenance instead.
+		ReindexerSchedule: river.NeverSchedule(),
 	})
 }
 

@@ -68,7 +68,9 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		client: &carcity.Client{HTTP: cfg.HTTPClient, Timeout: cfg.CommandTimeout},
 		hub:    newHub(),
 	}
-	s.store = pgxstore.New(d.Pool)
+	// The store's own cleanup goroutine is left off (it races with its
+	// StopCleanup); a periodic job removes expired sessions instead.
+	s.store = pgxstore.NewWithCleanupInterval(d.Pool, 0)
 	s.sessions = newSessionManager(s.store, cfg.SecureCookies)
 	jobs, err := newJobClient(s)
 	if err != nil {
@@ -91,11 +93,11 @@ func (s *Server) Start(ctx context.Context) error {
 
 // Close stops background work, letting running jobs finish.
 func (s *Server) Close(ctx context.Context) error {
+	err := s.jobs.Stop(ctx)
 	if s.stop != nil {
 		s.stop()
 	}
-	s.store.StopCleanup()
-	if err := s.jobs.Stop(ctx); err != nil {
+	if err != nil {
 		return fmt.Errorf("stop jobs: %w", err)
 	}
 	return nil
