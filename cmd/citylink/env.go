@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,6 +83,17 @@ func (e env) databaseURL(ctx context.Context, log *slog.Logger) (string, error) 
 	}
 	logf := func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
 	url, err := localpg.Ensure(ctx, dir, e.LocalPGPort, logf)
+	if errors.Is(err, localpg.ErrUnreachable) {
+		// The project lies in a folder the server's user may not enter
+		// (a root-only home, say): keep the cluster in the shared temporary
+		// folder instead, under a name of this project's own.
+		sum := sha256.Sum256([]byte(dir))
+		alt := filepath.Join(os.TempDir(), "citylink-"+hex.EncodeToString(sum[:6]), "pg")
+		log.Info("the data folder is out of the postgres user's reach; using " + alt)
+		if err = os.MkdirAll(filepath.Dir(alt), 0o755); err == nil {
+			url, err = localpg.Ensure(ctx, alt, e.LocalPGPort, logf)
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("local postgres: %w", err)
 	}

@@ -31,6 +31,10 @@ const Database = "citylink"
 var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, pg_ctl) not found: " +
 	"install Debian's postgresql package (apt-get install postgresql), or set DATABASE_URL")
 
+// ErrUnreachable means that the server's OS user (postgres, when Citylink
+// runs as root) cannot reach the cluster's directory.
+var ErrUnreachable = errors.New("localpg: directory out of the server's reach")
+
 // AdminURL is the URL of the maintenance database of the cluster on port.
 func AdminURL(port int) string {
 	return dbURL(port, "postgres")
@@ -216,8 +220,8 @@ func (c *cluster) handOver() error {
 			return fmt.Errorf("localpg: %w", err)
 		}
 		if fi.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("localpg: the postgres user cannot reach %s: %s is not searchable "+
-				"by others (chmod o+x %s, or keep the project somewhere else)", c.dir, d, d)
+			return fmt.Errorf("%w: the postgres user cannot reach %s: %s is not searchable "+
+				"by others (chmod o+x %s, or keep the project somewhere else)", ErrUnreachable, c.dir, d, d)
 		}
 		if d == filepath.Dir(d) {
 			return nil
