@@ -28,13 +28,15 @@ const (
 	demoEmail = "admin@demo.test"
 )
 
+// demoAccount is the simulated platform account of the demo tenant. It is
+// the platform's own documented example, so that the platform's example
+// handshake gets the answer its text shows.
+var demoAccount = carcity.Account{LoginID: "apiuser", Password: "APIuser123", CommKey: "commkey-123"}
+
 // demoSecrets are generated once into the data folder, so that the demo
-// keeps its sign-in and its simulator account across runs.
+// keeps its sign-in across runs.
 type demoSecrets struct {
 	AdminPassword string `json:"admin_password"`
-	LoginID       string `json:"login_id"`
-	Password      string `json:"password"`
-	CommKey       string `json:"comm_key"`
 }
 
 // dev runs Citylink as a complete demo: a local database when none is
@@ -69,14 +71,14 @@ func dev(ctx context.Context, e env, stdout io.Writer, log *slog.Logger) error {
 	}
 	serviceURL := "http://" + simLn.Addr().String() + "/service"
 
-	tenant, err := seedDemo(ctx, d, secrets, serviceURL)
+	tenant, err := seedDemo(ctx, d, secrets.AdminPassword, serviceURL)
 	if err != nil {
 		return fmt.Errorf("prepare the demo tenant: %w", err)
 	}
 	hookURL := strings.TrimRight(e.PublicURL, "/") + web.NotificationPath(tenant)
 
 	sim := carcity.NewSimulator(carcity.SimConfig{
-		Accounts:          []carcity.Account{{LoginID: secrets.LoginID, Password: secrets.Password, CommKey: secrets.CommKey}},
+		Accounts:          []carcity.Account{demoAccount},
 		NotifyURL:         hookURL,
 		LeadNotifications: true,
 		Logf:              func(format string, args ...any) { log.Info("simulator: " + fmt.Sprintf(format, args...)) },
@@ -113,12 +115,7 @@ func loadDemoSecrets(path string) (demoSecrets, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return s, fmt.Errorf("read demo secrets: %w", err)
 	}
-	s = demoSecrets{
-		AdminPassword: randomWord(16),
-		LoginID:       "demo-dealer",
-		Password:      randomWord(20),
-		CommKey:       randomWord(24),
-	}
+	s = demoSecrets{AdminPassword: randomWord(16)}
 	b, err = json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return s, err
@@ -146,7 +143,7 @@ func randomWord(n int) string {
 
 // seedDemo makes sure the demo tenant exists with an owner who can sign in
 // with the printed password, and credentials that match the simulator.
-func seedDemo(ctx context.Context, d *db.DB, s demoSecrets, serviceURL string) (db.Tenant, error) {
+func seedDemo(ctx context.Context, d *db.DB, adminPassword, serviceURL string) (db.Tenant, error) {
 	t, err := d.FindTenantBySlug(ctx, demoSlug)
 	if errors.Is(err, db.ErrNotFound) {
 		t, err = d.CreateTenant(ctx, demoSlug, demoName)
@@ -154,7 +151,7 @@ func seedDemo(ctx context.Context, d *db.DB, s demoSecrets, serviceURL string) (
 	if err != nil {
 		return t, err
 	}
-	hash, err := web.HashPassword(s.AdminPassword)
+	hash, err := web.HashPassword(adminPassword)
 	if err != nil {
 		return t, fmt.Errorf("demo password: %w", err)
 	}
@@ -173,7 +170,8 @@ func seedDemo(ctx context.Context, d *db.DB, s demoSecrets, serviceURL string) (
 	}
 	mode, plain := "immediate", false
 	_, err = d.UpdateCredentials(ctx, t.ID, db.CredentialsUpdate{
-		ServiceURL: &serviceURL, LoginID: &s.LoginID, Password: &s.Password, CommKey: &s.CommKey,
+		ServiceURL: &serviceURL, LoginID: &demoAccount.LoginID, Password: &demoAccount.Password,
+		CommKey: &demoAccount.CommKey,
 		AuthMode: &mode, AllowPlain: &plain,
 	})
 	return t, err
