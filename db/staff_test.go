@@ -1,0 +1,180 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"citylink/db"
+	"citylink/db/dbtest"
+)
+
+func TestMembers_LastOwner(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, dbtest.URL(t))
+	tn := dbtest.MustCreateTenant(t, d, "alpha")
+	ann := dbtest.MustCreateUser(t, d, "ann@alpha.test", "h")
+	bob := dbtest.MustCreateUser(t, d, "bob@alpha.test", "h")
+	dbtest.MustAddMember(t, d, tn.ID, ann.ID, "owner")
+	dbtest.MustAddMember(t, d, tn.ID, bob.ID, "viewer")
+
+	t.Run("Demote", func(t *testing.T) {
+		if err := d.UpdateMemberRole(ctx, tn.ID, ann.ID, "admin"); !errors.Is(err, db.ErrLastOwner) {
+			t.Errorf("got %v, want ErrLastOwner", err)
+		}
+	})
+	t.Run("Remove", func(t *testing.T) {
+		if err := d.DeleteMembership(ctx, tn.ID, ann.ID); !errors.Is(err, db.ErrLastOwner) {
+			t.Errorf("got %v, want ErrLastOwner", err)
+		}
+	})
+	t.Run("OtherMember", func(t *testing.T) {
+		if err := d.UpdateMemberRole(ctx, tn.ID, bob.ID, "operator"); err != nil {
+			t.Fatalf("got %v, want no error", err)
+		}
+		m, err := d.FindMember(ctx, tn.ID, bob.ID)
+		if err != nil || m.Role != "operator" || m.Email != "bob@alpha.test" {
+			t.Errorf("got %+v, %v, want bob as operator", m, err)
+		}
+	})
+	t.Run("NotAMember", func(t *testing.T) {
+		if err := d.DeleteMembership(ctx, tn.ID, 424242); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("ConcurrentDemotions", func(t *testing.T) {
+		// With two owners, demoting both at once must leave one: the lock
+		// on the tenant's memberships orders the two counts.
+		dbtest.MustAddMember(t, d, tn.ID, bob.ID, "owner")
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, u := range []int64{ann.ID, bob.ID} {
+			wg.Go(func() { errs[i] = d.UpdateMemberRole(ctx, tn.ID, u, "admin") })
+		}
+		wg.Wait()
+		ms, err := d.FindMembers(ctx, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owners := 0
+		for _, m := range ms {
+			if m.Role == "owner" {
+				owners++
+			}
+		}
+		if owners != 1 {
+			t.Errorf("got %d owners (errors %v), want 1", owners, errs)
+		}
+	})
+}
+
+func TestInvites(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, dbtest.URL(t))
+	tn := dbtest.MustCreateTenant(t, d, "alpha")
+	ann := dbtest.MustCreateUser(t, d, "ann@alpha.test", "h")
+	dbtest.MustAddMember(t, d, tn.ID, ann.ID, "owner")
+
+	t.Run("NewUser", func(t *testing.T) {
+		inv, token, err := d.CreateInvite(ctx, tn.ID, " New@Alpha.test ", "viewer", ann.ID)
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		if time.Until(inv.ExpiresAt) < 6*24*time.Hour || inv.Email != "new@alpha.test" {
+			t.Errorf("got %+v, want new@alpha.test expiring in 7 days", inv)
+		}
+		found, err := d.FindInviteByToken(ctx, token)
+		if err != nil || found.ID != inv.ID {
+			t.Fatalf("find: got %+v, %v, want invite %d", found, err, inv.ID)
+		}
+		u, err := d.AcceptInviteAsNewUser(ctx, found, "hash")
+		if err != nil {
+			t.Fatalf("accept: %v", err)
+		}
+		m, err := d.FindMember(ctx, tn.ID, u.ID)
+		if err != nil || m.Role != "viewer" {
+			t.Errorf("got %+v, %v, want a viewer", m, err)
+		}
+		if _, err := d.FindInviteByToken(ctx, token); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("used again: got %v, want ErrNotFound", err)
+		}
+		if err := d.AcceptInvite(ctx, found, ann.ID); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("accepted twice: got %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("ExistingMemberKeepsRole", func(t *testing.T) {
+		inv, _, err := d.CreateInvite(ctx, tn.ID, "ann@alpha.test", "viewer", ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.AcceptInvite(ctx, inv, ann.ID); err != nil {
+			t.Fatalf("accept: %v", err)
+		}
+		if m, err := d.FindMember(ctx, tn.ID, ann.ID); err != nil || m.Role != "owner" {
+			t.Errorf("got %+v, %v, want ann still owner", m, err)
+		}
+	})
+	t.Run("Revoked", func(t *testing.T) {
+		inv, token, err := d.CreateInvite(ctx, tn.ID, "gone@alpha.test", "viewer", ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.RevokeInvite(ctx, tn.ID, inv.ID); err != nil {
+			t.Fatalf("revoke: %v", err)
+		}
+		if _, err := d.FindInviteByToken(ctx, token); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+		pending, err := d.FindPendingInvites(ctx, tn.ID)
+		if err != nil || len(pending) != 0 {
+			t.Errorf("got %+v, %v, want no pending invites", pending, err)
+		}
+	})
+	t.Run("UnknownToken", func(t *testing.T) {
+		if _, err := d.FindInviteByToken(ctx, "nonsense"); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("BadRole", func(t *testing.T) {
+		_, _, err := d.CreateInvite(ctx, tn.ID, "x@alpha.test", "emperor", ann.ID)
+		if !errors.Is(err, db.ErrInvalid) {
+			t.Errorf("got %v, want ErrInvalid", err)
+		}
+	})
+}
+
+func TestLoginLock(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, dbtest.URL(t))
+	const window = 15 * time.Minute
+
+	for i := range 4 {
+		if err := d.CreateLoginFailure(ctx, "Ann@alpha.test", "10.0.0.1", window); err != nil {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	until, err := d.FindLoginLock(ctx, "ann@alpha.test", "10.0.0.9", 5, window)
+	if err != nil || !until.IsZero() {
+		t.Fatalf("after 4: got %v, %v, want not locked", until, err)
+	}
+	if err := d.CreateLoginFailure(ctx, "ann@alpha.test", "10.0.0.2", window); err != nil {
+		t.Fatal(err)
+	}
+	until, err = d.FindLoginLock(ctx, "ANN@alpha.test", "10.0.0.9", 5, window)
+	if err != nil || time.Until(until) < 14*time.Minute || time.Until(until) > window {
+		t.Errorf("by email: got %v, %v, want about 15 minutes from now", until, err)
+	}
+	until, err = d.FindLoginLock(ctx, "other@alpha.test", "10.0.0.1", 5, window)
+	if err != nil || !until.IsZero() {
+		t.Errorf("other email and address: got %v, %v, want not locked", until, err)
+	}
+	if err := d.DeleteLoginFailures(ctx, "ann@alpha.test"); err != nil {
+		t.Fatal(err)
+	}
+	until, err = d.FindLoginLock(ctx, "ann@alpha.test", "10.0.0.9", 5, window)
+	if err != nil || !until.IsZero() {
+		t.Errorf("after success: got %v, %v, want not locked", until, err)
+	}
+}
