@@ -165,3 +165,20 @@ func (d *DB) UpdateTenantTimeZone(ctx context.Context, tenantID int64, zone stri
 	}
 	return nil
 }
+
+// FindTenantByID returns the tenant with this id, read inside it.
+func (d *DB) FindTenantByID(ctx context.Context, tenantID int64) (Tenant, error) {
+	var t Tenant
+	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `
+			SELECT id, slug, name, hook_token, time_zone, retention_days, disabled_at, created_at
+			FROM tenants WHERE id = $1`, tenantID)
+		var err error
+		t, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Tenant])
+		return err
+	})
+	if err != nil {
+		return Tenant{}, fmt.Errorf("find tenant %d: %w", tenantID, translate(err))
+	}
+	return t, nil
+}
