@@ -131,7 +131,9 @@ func (d *DB) AcceptInvite(ctx context.Context, inv Invite, userID int64) error {
 // AcceptInviteAsNewUser creates the invited user with the password hash
 // and makes them a member, in one transaction. An email with a user
 // already is [ErrConflict].
-func (d *DB) AcceptInviteAsNewUser(ctx context.Context, inv Invite, passwordHash string) (User, error) {
+func (d *DB) AcceptInviteAsNewUser(
+	ctx context.Context, inv Invite, passwordHash string,
+) (User, error) {
 	var u User
 	err := d.inTenant(ctx, inv.TenantID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `

@@ -54,7 +54,8 @@ func (d *DB) FindMember(ctx context.Context, tenantID, userID int64) (Member, er
 		return err
 	})
 	if err != nil {
-		return Member{}, fmt.Errorf("find member %d of tenant %d: %w", userID, tenantID, translate(err))
+		return Member{}, fmt.Errorf("find member %d of tenant %d: %w", userID, tenantID,
+			translate(err))
 	}
 	return m, nil
 }

@@ -33,7 +33,8 @@ CREATE POLICY tenant_isolation ON invites
 -- the owner needs a read policy for it, as on the directory tables of 0001.
 DO $$
 BEGIN
-    EXECUTE format('CREATE POLICY directory ON invites FOR SELECT TO %I USING (true)', current_user);
+    EXECUTE format('CREATE POLICY directory ON invites FOR SELECT TO %I USING (true)',
+                   current_user);
 END
 $$;
 

@@ -18,7 +18,8 @@ func (s *Server) accountPage(r *http.Request, user db.User) (views.Page, error) 
 	p := views.Page{Title: "Your account", UserEmail: user.Email,
 		Flash: s.sessions.PopString(r.Context(), "flash")}
 	for _, m := range ms {
-		p.Tenants = append(p.Tenants, views.NavLink{Label: m.Tenant.Name, URL: "/t/" + m.Tenant.Slug + "/"})
+		p.Tenants = append(p.Tenants,
+			views.NavLink{Label: m.Tenant.Name, URL: "/t/" + m.Tenant.Slug + "/"})
 	}
 	return p, nil
 }
@@ -56,8 +57,9 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request, us
 	}
 	hash, err := HashPassword(r.PostFormValue("new_password"))
 	if errors.Is(err, ErrWeakPassword) {
+		msg := "Choose at least " + itoa(MinPasswordLength) + " characters."
 		s.renderAccount(w, r, user, http.StatusUnprocessableEntity,
-			map[string]string{"new_password": "Choose at least " + itoa(MinPasswordLength) + " characters."})
+			map[string]string{"new_password": msg})
 		return
 	} else if err != nil {
 		s.fail(w, r, nil, err)

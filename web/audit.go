@@ -22,8 +22,8 @@ func (s *Server) audit(ctx context.Context, r *http.Request, tc *tenantCtx, acti
 
 // auditUser records a user's event, such as a sign-in, in every tenant the
 // user belongs to, since it concerns each of them.
-func (s *Server) auditUser(ctx context.Context, r *http.Request, user db.User, action, target string,
-	details map[string]any) {
+func (s *Server) auditUser(ctx context.Context, r *http.Request, user db.User,
+	action, target string, details map[string]any) {
 	memberships, err := s.db.FindMembershipsByUser(ctx, user.ID)
 	if err != nil {
 		s.log.ErrorContext(ctx, "audit: find memberships", "user_id", user.ID, "error", err)
@@ -176,35 +176,48 @@ func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request, tc *t
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+tc.tenant.Slug+`.csv"`)
+	rows, ok := s.writeAuditCSV(w, r, tc, f, events)
+	if !ok {
+		return
+	}
+	s.audit(ctx, r, tc, "audit.exported", "audit history", map[string]any{
+		"format": "csv", "rows": rows, "filter": filterQuery(form)})
+}
+
+// writeAuditCSV writes the first page of events, then reads and writes
+// the following pages one at a time. It reports false when the export
+// broke off; the status is sent by then, so the file ends short and the
+// log says why.
+func (s *Server) writeAuditCSV(w http.ResponseWriter, r *http.Request, tc *tenantCtx,
+	f db.AuditFilter, events []db.AuditEvent) (rows int, ok bool) {
+	ctx := r.Context()
+	loc := tenantLocation(tc.tenant)
 	out := csv.NewWriter(w)
 	_ = out.Write([]string{"time", "actor_kind", "actor", "action", "target", "details",
 		"source_address", "user_agent"})
-	rows := 0
+	var err error
 	for len(events) > 0 {
 		for _, e := range events {
-			_ = out.Write(csvCells(e.At.In(loc).Format(time.RFC3339), e.ActorKind,
-				actorLabel(e), e.Action, e.Target, detailsText(e.Details), e.RemoteAddr, e.UserAgent))
+			_ = out.Write(csvCells(e.At.In(loc).Format(time.RFC3339), e.ActorKind, actorLabel(e),
+				e.Action, e.Target, detailsText(e.Details), e.RemoteAddr, e.UserAgent))
 		}
 		rows += len(events)
 		out.Flush()
 		if err := out.Error(); err != nil {
 			s.log.WarnContext(ctx, "audit export: write", "tenant", tc.tenant.Slug, "error", err)
-			return
+			return rows, false
 		}
-		http.NewResponseController(w).Flush()
+		_ = http.NewResponseController(w).Flush()
 		if len(events) < exportPage {
 			break
 		}
 		f.BeforeID = events[len(events)-1].ID
 		if events, err = s.db.FindAuditEvents(ctx, tc.tenant.ID, f); err != nil {
-			// The status is sent already: the file ends short, and the log
-			// says why.
 			s.log.ErrorContext(ctx, "audit export: read", "tenant", tc.tenant.Slug, "error", err)
-			return
+			return rows, false
 		}
 	}
-	s.audit(ctx, r, tc, "audit.exported", "audit history", map[string]any{
-		"format": "csv", "rows": rows, "filter": filterQuery(form)})
+	return rows, true
 }
 
 // csvCells guards cells against spreadsheets that run a cell starting

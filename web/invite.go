@@ -136,7 +136,8 @@ func (s *Server) acceptAsNewUser(ctx context.Context, inv db.Invite, password, c
 
 // failInvite shows the invite page again with what went wrong, or the
 // error page for errors that are not the person's to fix.
-func (s *Server) failInvite(w http.ResponseWriter, r *http.Request, p views.InviteProps, err error) {
+func (s *Server) failInvite(w http.ResponseWriter, r *http.Request, p views.InviteProps,
+	err error) {
 	var ue *userError
 	if status, msg, retry, ok := signInRefusal(w, err); ok {
 		p.Error, p.RetryAfter = msg, retry

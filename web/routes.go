@@ -51,10 +51,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /t/{slug}/settings", s.tenant(permRead, s.handleSettings))
 	mux.HandleFunc("POST /t/{slug}/settings", s.tenant(permSettings, s.handleSettingsSave))
 	mux.HandleFunc("POST /t/{slug}/settings/rotate-hook", s.tenant(permSettings, s.handleRotateHook))
-	mux.HandleFunc("POST /t/{slug}/settings/time-zone", s.tenant(permSettings, s.handleTimeZoneSave))
+	mux.HandleFunc("POST /t/{slug}/settings/time-zone",
+		s.tenant(permSettings, s.handleTimeZoneSave))
 	mux.HandleFunc("GET /t/{slug}/staff", s.tenant(permStaff, s.handleStaff))
 	mux.HandleFunc("POST /t/{slug}/staff/invites", s.tenant(permStaff, s.handleInviteCreate))
-	mux.HandleFunc("POST /t/{slug}/staff/invites/{id}/revoke", s.tenant(permStaff, s.handleInviteRevoke))
+	mux.HandleFunc("POST /t/{slug}/staff/invites/{id}/revoke",
+		s.tenant(permStaff, s.handleInviteRevoke))
 	mux.HandleFunc("POST /t/{slug}/staff/{id}/role", s.tenant(permStaff, s.handleMemberRole))
 	mux.HandleFunc("POST /t/{slug}/staff/{id}/remove", s.tenant(permStaff, s.handleMemberRemove))
 	mux.HandleFunc("GET /t/{slug}/audit", s.tenant(permAudit, s.handleAudit))

@@ -183,7 +183,8 @@ func (s *Server) handleTimeZoneSave(w http.ResponseWriter, r *http.Request, tc *
 		}
 		p := s.settingsProps(r, tc, creds)
 		p.TimeZone = zone
-		p.Errors = map[string]string{"time_zone": "Give a time zone name, such as Europe/Berlin or UTC."}
+		p.Errors = map[string]string{
+			"time_zone": "Give a time zone name, such as Europe/Berlin or UTC."}
 		s.render(w, r, http.StatusUnprocessableEntity, views.SettingsPage(p))
 		return
 	}

@@ -50,7 +50,8 @@ func (s *Server) staffProps(r *http.Request, tc *tenantCtx) (views.StaffProps, e
 	}
 	for _, inv := range invites {
 		row := views.InviteRow{Email: inv.Email, Role: inv.Role,
-			ExpiresAt: inv.ExpiresAt.In(loc).Format(timeLayout), Expired: time.Now().After(inv.ExpiresAt)}
+			ExpiresAt: inv.ExpiresAt.In(loc).Format(timeLayout),
+			Expired:   time.Now().After(inv.ExpiresAt)}
 		if tc.canManage(inv.Role) {
 			row.RevokeURL = tc.path("/staff/invites/" + itoa(inv.ID) + "/revoke")
 		}
@@ -78,20 +79,7 @@ func (s *Server) handleInviteCreate(w http.ResponseWriter, r *http.Request, tc *
 	ctx := r.Context()
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	role := r.PostFormValue("role")
-	errs := map[string]string{}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-		errs["email"] = "Give an email address, such as name@dealer.example."
-	}
-	if !ValidRole(role) || !tc.canManage(role) {
-		errs["role"] = "Choose one of the roles offered."
-	}
-	if len(errs) == 0 {
-		if u, err := s.db.FindUserByEmail(ctx, email); err == nil {
-			if _, err := s.db.FindMember(ctx, tc.tenant.ID, u.ID); err == nil {
-				errs["email"] = "This person is a member already."
-			}
-		}
-	}
+	errs := s.inviteErrors(r, tc, email, role)
 	p, err := s.staffProps(r, tc)
 	if err != nil {
 		s.fail(w, r, tc, err)
@@ -116,6 +104,27 @@ func (s *Server) handleInviteCreate(w http.ResponseWriter, r *http.Request, tc *
 	}
 	p.InviteLink, p.InviteEmail = s.absoluteURL(r, "/invite/"+token), inv.Email
 	s.render(w, r, http.StatusOK, views.StaffPage(p))
+}
+
+// inviteErrors checks the invite form: a plain address of someone not yet
+// a member, and a role the inviting member may grant.
+func (s *Server) inviteErrors(r *http.Request, tc *tenantCtx, email, role string,
+) map[string]string {
+	errs := map[string]string{}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		errs["email"] = "Give an email address, such as name@dealer.example."
+	}
+	if !ValidRole(role) || !tc.canManage(role) {
+		errs["role"] = "Choose one of the roles offered."
+	}
+	if len(errs) == 0 {
+		if u, err := s.db.FindUserByEmail(r.Context(), email); err == nil {
+			if _, err := s.db.FindMember(r.Context(), tc.tenant.ID, u.ID); err == nil {
+				errs["email"] = "This person is a member already."
+			}
+		}
+	}
+	return errs
 }
 
 func (s *Server) handleInviteRevoke(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {

@@ -73,8 +73,9 @@ func TestStaff_InviteNewUser(t *testing.T) {
 	if res.status != http.StatusOK || strings.Contains(res.body, `data-testid="settings-form"`) {
 		t.Errorf("settings as viewer: got %d, want 200 without the form", res.status)
 	}
-	if res := a.browser(t).post(link, url.Values{"password": {testPassword}, "confirm": {testPassword}}); res.status != http.StatusNotFound {
-		t.Errorf("link used twice: got %d, want 404", res.status)
+	again := a.browser(t).post(link, url.Values{"password": {testPassword}, "confirm": {testPassword}})
+	if again.status != http.StatusNotFound {
+		t.Errorf("link used twice: got %d, want 404", again.status)
 	}
 	a.signIn(t, "vic@acme.test")
 
@@ -135,7 +136,8 @@ func TestStaff_Roles(t *testing.T) {
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("got %d, want 303", res.status)
 		}
-		if m, err := a.db.FindMember(context.Background(), acme.ID, vic.ID); err != nil || m.Role != "operator" {
+		m, err := a.db.FindMember(context.Background(), acme.ID, vic.ID)
+		if err != nil || m.Role != "operator" {
 			t.Errorf("got %+v, %v, want operator", m, err)
 		}
 	})
@@ -167,7 +169,8 @@ func TestStaff_Roles(t *testing.T) {
 	t.Run("PermissionTable", func(t *testing.T) {
 		res := ann.get("/t/acme/staff")
 		table := testidText(res.body, "permission-table")
-		if res.status != http.StatusOK || !strings.HasPrefix(table, "Permission owner admin operator viewer") {
+		const head = "Permission owner admin operator viewer"
+		if res.status != http.StatusOK || !strings.HasPrefix(table, head) {
 			t.Errorf("got %d, %q, want the table with a column per role", res.status, table)
 		}
 		if n := strings.Count(table, "Send commands ✓ ✓ ✓ –"); n != 1 {
@@ -187,11 +190,11 @@ func TestStaff_Roles(t *testing.T) {
 		}
 	})
 	t.Run("OwnRoleChangeRenewsToken", func(t *testing.T) {
-		res := ann.post("/t/acme/staff/"+itoa(mustCreateMember(t, a.db, acme, "ann@acme.test", "admin").ID)+
-			"/role", url.Values{"role": {"operator"}})
-		if res.status != http.StatusSeeOther || !strings.Contains(res.header.Get("Set-Cookie"), "citylink_session=") {
-			t.Errorf("got %d with cookie %q, want 303 with a new session cookie", res.status,
-				res.header.Get("Set-Cookie"))
+		self := mustCreateMember(t, a.db, acme, "ann@acme.test", "admin")
+		res := ann.post("/t/acme/staff/"+itoa(self.ID)+"/role", url.Values{"role": {"operator"}})
+		cookie := res.header.Get("Set-Cookie")
+		if res.status != http.StatusSeeOther || !strings.Contains(cookie, "citylink_session=") {
+			t.Errorf("got %d with cookie %q, want 303 with a new session cookie", res.status, cookie)
 		}
 	})
 

@@ -245,8 +245,8 @@ func TestBrowser_InviteViewer(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="account-link"]`)),
 		chromedp.Navigate(base+"/t/demo/staff"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="invite-form"] input[name="email"]`), "vera@demo.test"),
-		chromedp.SetValue(chromedp.CSS(`[data-testid="invite-form"] select[name="role"]`), "viewer"),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "vera@demo.test"),
+		chromedp.SetValue(chromedp.CSS(`#role`), "viewer"),
 		chromedp.Submit(chromedp.CSS(`[data-testid="invite-form"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-link"]`)),
 	)
