@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"citylink/db"
 	"citylink/db/dbtest"
 )
@@ -132,6 +134,31 @@ func TestInvites(t *testing.T) {
 			t.Errorf("got %+v, %v, want no pending invites", pending, err)
 		}
 	})
+	t.Run("Expired", func(t *testing.T) {
+		inv, token, err := d.CreateInvite(ctx, tn.ID, "late@alpha.test", "viewer", ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withTx(t, d.Pool, tn.ID, func(tx pgx.Tx) {
+			_, err := tx.Exec(ctx, `UPDATE invites SET expires_at = now() - interval '1 second'
+				WHERE tenant_id = $1 AND id = $2`, tn.ID, inv.ID)
+			if err == nil {
+				err = tx.Commit(ctx)
+			}
+			if err != nil {
+				t.Fatalf("expire: %v", err)
+			}
+		})
+		if _, err := d.FindInviteByToken(ctx, token); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("find: got %v, want ErrNotFound", err)
+		}
+		if _, err := d.AcceptInviteAsNewUser(ctx, inv, "h"); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("accept: got %v, want ErrNotFound", err)
+		}
+		if _, err := d.FindUserByEmail(ctx, "late@alpha.test"); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("the refused acceptance left a user behind: %v", err)
+		}
+	})
 	t.Run("UnknownToken", func(t *testing.T) {
 		if _, err := d.FindInviteByToken(ctx, "nonsense"); !errors.Is(err, db.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
@@ -176,5 +203,21 @@ func TestLoginLock(t *testing.T) {
 	until, err = d.FindLoginLock(ctx, "ann@alpha.test", "10.0.0.9", 5, window)
 	if err != nil || !until.IsZero() {
 		t.Errorf("after success: got %v, %v, want not locked", until, err)
+	}
+
+	// Failures older than the window are pruned by the next failure.
+	_, err = d.Pool.Exec(ctx, `INSERT INTO login_failures (email, remote_addr, at)
+		VALUES ('old@alpha.test', '10.0.0.3', now() - interval '1 hour')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateLoginFailure(ctx, "new@alpha.test", "10.0.0.3", window); err != nil {
+		t.Fatal(err)
+	}
+	var old int
+	err = d.Pool.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE email = 'old@alpha.test'`).
+		Scan(&old)
+	if err != nil || old != 0 {
+		t.Errorf("got %d old failures, %v, want them pruned", old, err)
 	}
 }
