@@ -32,13 +32,13 @@ func (e *lockedError) Error() string { return "sign-in locked until " + e.until.
 
 // authenticate checks an email and password: [errBadSignIn] for an
 // unknown email and a wrong password alike, a *lockedError while the
-// account or the request's address is locked. The lock is checked before
-// any password is hashed, so a locked account costs the server nothing
-// and tells nothing, even when the password is right.
+// account or the request's address is locked. The attempt is recorded and
+// the lock checked before any password is hashed, so a locked account
+// costs the server nothing and tells nothing, even when the password is
+// right, and parallel guesses count against each other.
 func (s *Server) authenticate(r *http.Request, email, password string) (db.User, error) {
 	ctx := r.Context()
-	addr := clientAddr(r)
-	until, err := s.db.FindLoginLock(ctx, email, addr, maxLoginFailures, loginWindow)
+	until, err := s.db.StartLoginAttempt(ctx, email, clientAddr(r), maxLoginFailures, loginWindow)
 	if err != nil {
 		return db.User{}, err
 	}
@@ -55,9 +55,7 @@ func (s *Server) authenticate(r *http.Request, email, password string) (db.User,
 	}
 	ok, err := CheckPassword(hash, password)
 	if err != nil || !ok || user.ID == 0 {
-		if err := s.db.CreateLoginFailure(ctx, email, addr, loginWindow); err != nil {
-			return db.User{}, err
-		}
+		// The attempt stays recorded as a failure.
 		if user.ID != 0 {
 			s.auditUser(ctx, r, user, "signin.failed", "", nil)
 		}
