@@ -46,8 +46,10 @@ $$;
 REVOKE ALL ON FUNCTION citylink_invite_tenant(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION citylink_invite_tenant(bytea) TO citylink_app;
 
--- Failed sign-ins, for the lockout. They concern an email (known or not)
--- and an address, not a tenant, so the table is global and has no policy.
+-- Sign-in attempts, for the lockout: each is recorded before its password
+-- is checked and counts as failed until a success clears the email's rows.
+-- They concern an email (known or not) and an address, not a tenant, so
+-- the table is global and has no policy.
 CREATE TABLE login_failures (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email       text NOT NULL,
