@@ -50,11 +50,12 @@ func (d *DB) CreateAuditEvent(ctx context.Context, e AuditEvent) error {
 // AuditFilter selects audit events, newest first (by id). From and To
 // bound At (From included, To excluded); BeforeID continues a page.
 type AuditFilter struct {
-	ActorKind string
-	Action    string
-	From, To  *time.Time
-	BeforeID  int64
-	Limit     int
+	ActorKind  string
+	ActorLabel string // e.g. a user's email
+	Action     string
+	From, To   *time.Time
+	BeforeID   int64
+	Limit      int
 }
 
 // FindAuditEvents returns the tenant's audit events matching f.
@@ -64,6 +65,9 @@ func (d *DB) FindAuditEvents(
 	c := tenantConds(tenantID)
 	if f.ActorKind != "" {
 		c.add("actor_kind = $%d", f.ActorKind)
+	}
+	if f.ActorLabel != "" {
+		c.add("actor_label = $%d", f.ActorLabel)
 	}
 	if f.Action != "" {
 		c.add("action = $%d", f.Action)

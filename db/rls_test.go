@@ -24,6 +24,7 @@ var tenantTables = map[string]string{
 	"notifications":        "tenant_id",
 	"command_attempts":     "tenant_id",
 	"audit_events":         "tenant_id",
+	"invites":              "tenant_id",
 }
 
 // seedTenant gives a tenant a row in every tenant table.
@@ -45,6 +46,9 @@ func seedTenant(tb testing.TB, d *db.DB, slug string) db.Tenant {
 	err = d.CreateAuditEvent(ctx, db.AuditEvent{TenantID: tn.ID, ActorKind: "system", Action: "seed"})
 	if err != nil {
 		tb.Fatalf("seed audit: %v", err)
+	}
+	if _, _, err := d.CreateInvite(ctx, tn.ID, "new@"+slug+".test", "viewer", u.ID); err != nil {
+		tb.Fatalf("seed invite: %v", err)
 	}
 	return tn
 }

@@ -149,3 +149,36 @@ func (d *DB) UpdateTenantDisabled(ctx context.Context, tenantID int64, disabled 
 	}
 	return nil
 }
+
+// UpdateTenantTimeZone sets the time zone the tenant's pages show times in;
+// the caller checks that it is a zone name Go knows.
+func (d *DB) UpdateTenantTimeZone(ctx context.Context, tenantID int64, zone string) error {
+	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE tenants SET time_zone = $2 WHERE id = $1`, tenantID, zone)
+		if err == nil && tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update time zone of tenant %d: %w", tenantID, translate(err))
+	}
+	return nil
+}
+
+// FindTenantByID returns the tenant with this id, read inside it.
+func (d *DB) FindTenantByID(ctx context.Context, tenantID int64) (Tenant, error) {
+	var t Tenant
+	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `
+			SELECT id, slug, name, hook_token, time_zone, retention_days, disabled_at, created_at
+			FROM tenants WHERE id = $1`, tenantID)
+		var err error
+		t, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Tenant])
+		return err
+	})
+	if err != nil {
+		return Tenant{}, fmt.Errorf("find tenant %d: %w", tenantID, translate(err))
+	}
+	return t, nil
+}

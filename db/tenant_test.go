@@ -111,12 +111,13 @@ func TestUsers(t *testing.T) {
 		}
 	})
 	t.Run("Password", func(t *testing.T) {
-		if err := d.UpdateUserPassword(ctx, u.ID, "hash2"); err != nil {
+		v, err := d.UpdateUserPassword(ctx, u.ID, "hash2")
+		if err != nil {
 			t.Fatalf("update: %v", err)
 		}
 		got, err := d.FindUserByID(ctx, u.ID)
-		if err != nil || got.PasswordHash != "hash2" {
-			t.Errorf("got %+v, %v, want hash2", got, err)
+		if err != nil || got.PasswordHash != "hash2" || got.SessionVersion != v || v != u.SessionVersion+1 {
+			t.Errorf("got %+v, %v (version %d), want hash2 and the next version", got, err, v)
 		}
 		if _, err := d.FindUserByID(ctx, 424242); !errors.Is(err, db.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)

@@ -14,7 +14,10 @@ type User struct {
 	ID           int64
 	Email        string // lower case
 	PasswordHash string // argon2id, encoded by package web
-	CreatedAt    time.Time
+	// SessionVersion is stored in each session at sign-in; bumping it ends
+	// every session made before.
+	SessionVersion int
+	CreatedAt      time.Time
 }
 
 // CreateUser adds a user with the given email, stored in lower case. An
@@ -22,7 +25,7 @@ type User struct {
 func (d *DB) CreateUser(ctx context.Context, email, passwordHash string) (User, error) {
 	rows, _ := d.Pool.Query(ctx, `
 		INSERT INTO users (email, password_hash) VALUES (lower($1), $2)
-		RETURNING id, email, password_hash, created_at`, email, passwordHash)
+		RETURNING id, email, password_hash, session_version, created_at`, email, passwordHash)
 	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 	if err != nil {
 		return User{}, fmt.Errorf("create user %q: %w", email, translate(err))
@@ -33,7 +36,8 @@ func (d *DB) CreateUser(ctx context.Context, email, passwordHash string) (User, 
 // FindUserByEmail returns the user with this email, compared without case.
 func (d *DB) FindUserByEmail(ctx context.Context, email string) (User, error) {
 	rows, _ := d.Pool.Query(ctx, `
-		SELECT id, email, password_hash, created_at FROM users WHERE email = lower($1)`, email)
+		SELECT id, email, password_hash, session_version, created_at
+		FROM users WHERE email = lower($1)`, email)
 	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 	if err != nil {
 		return User{}, fmt.Errorf("find user %q: %w", email, translate(err))
@@ -44,7 +48,8 @@ func (d *DB) FindUserByEmail(ctx context.Context, email string) (User, error) {
 // FindUserByID returns the user with this id.
 func (d *DB) FindUserByID(ctx context.Context, id int64) (User, error) {
 	rows, _ := d.Pool.Query(ctx, `
-		SELECT id, email, password_hash, created_at FROM users WHERE id = $1`, id)
+		SELECT id, email, password_hash, session_version, created_at
+		FROM users WHERE id = $1`, id)
 	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 	if err != nil {
 		return User{}, fmt.Errorf("find user %d: %w", id, translate(err))
@@ -52,16 +57,32 @@ func (d *DB) FindUserByID(ctx context.Context, id int64) (User, error) {
 	return u, nil
 }
 
-// UpdateUserPassword replaces the user's password hash.
-func (d *DB) UpdateUserPassword(ctx context.Context, userID int64, hash string) error {
-	tag, err := d.Pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+// UpdateUserPassword replaces the user's password hash and bumps the
+// session version, so that every session made before ends. It returns the
+// new version.
+func (d *DB) UpdateUserPassword(ctx context.Context, userID int64, hash string) (int, error) {
+	var v int
+	err := d.Pool.QueryRow(ctx, `
+		UPDATE users SET password_hash = $2, session_version = session_version + 1
+		WHERE id = $1
+		RETURNING session_version`, userID, hash).Scan(&v)
 	if err != nil {
-		return fmt.Errorf("update password of user %d: %w", userID, err)
+		return 0, fmt.Errorf("update password of user %d: %w", userID, translate(err))
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("update password of user %d: %w", userID, ErrNotFound)
+	return v, nil
+}
+
+// UpdateUserSessionVersion bumps the user's session version, ending every
+// session of the user, and returns the new version.
+func (d *DB) UpdateUserSessionVersion(ctx context.Context, userID int64) (int, error) {
+	var v int
+	err := d.Pool.QueryRow(ctx, `
+		UPDATE users SET session_version = session_version + 1 WHERE id = $1
+		RETURNING session_version`, userID).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("update session version of user %d: %w", userID, translate(err))
 	}
-	return nil
+	return v, nil
 }
 
 // Membership gives a user a role in a tenant: owner, admin, operator or

@@ -215,7 +215,9 @@ type SettingsProps struct {
 	AllowPlain      bool
 	CommandAuth     string
 	NotificationURL string
-	Errors          map[string]string
+	// TimeZone is the zone the tenant's pages show times in.
+	TimeZone string
+	Errors   map[string]string
 }
 
 // AuditRow is one audit event as the audit page shows it.
@@ -228,9 +230,23 @@ type AuditRow struct {
 	RemoteAddr string
 }
 
+// AuditFilter is the audit page's filter as the form shows it; dates are
+// YYYY-MM-DD in the tenant's time zone.
+type AuditFilter struct {
+	Actor  string
+	Action string
+	From   string
+	To     string
+}
+
 // AuditProps fills the audit history page.
 type AuditProps struct {
-	Page    Page
-	Events  []AuditRow
-	NextURL string
+	Page       Page
+	Filter     AuditFilter
+	ActorKinds []string
+	TimeZone   string
+	Events     []AuditRow
+	NextURL    string
+	// ExportURL downloads the filtered history as CSV.
+	ExportURL string
 }

@@ -192,23 +192,28 @@ func mustParse(tb testing.TB, c templ.Component) *html.Node {
 
 func TestPages_Golden(t *testing.T) {
 	for _, tc := range goldenCases {
-		t.Run(tc.name, func(t *testing.T) {
-			got := mustRender(t, tc.c)
-			path := filepath.Join("testdata", tc.name+".html")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run go test ./views -update): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from the rendering; run go test ./views -update and review the diff", path)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkGolden(t, tc.name, tc.c) })
+	}
+}
+
+// checkGolden compares the rendering of c with testdata/name.html, or
+// rewrites that file under -update.
+func checkGolden(t *testing.T, name string, c templ.Component) {
+	t.Helper()
+	got := mustRender(t, c)
+	path := filepath.Join("testdata", name+".html")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./views -update): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the rendering; run go test ./views -update and review the diff", path)
 	}
 }
 

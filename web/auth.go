@@ -2,7 +2,7 @@ package web
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -13,7 +13,12 @@ import (
 	"citylink/views"
 )
 
-const sessionUserKey = "user_id"
+// The session keeps the signed-in user and the user's session version at
+// sign-in; a later bump of the version ends the session.
+const (
+	sessionUserKey    = "user_id"
+	sessionVersionKey = "session_version"
+)
 
 func newSessionManager(store scs.Store, secure bool) *scs.SessionManager {
 	m := scs.New()
@@ -54,6 +59,24 @@ var rolePermissions = map[string][]permission{
 	"owner":    {permRead, permSend, permSettings, permAudit, permStaff, permOwners},
 }
 
+// roles lists the roles from the most to the least powerful, the order in
+// which pages show them.
+var roles = []string{"owner", "admin", "operator", "viewer"}
+
+// permissionLabels says in words what each permission lets a member do, in
+// the order the staff page shows them.
+var permissionLabels = []struct {
+	perm  permission
+	label string
+}{
+	{permRead, "Read notifications, the command history and the dashboard"},
+	{permSend, "Send commands"},
+	{permSettings, "Change settings and credentials, rotate the notification URL"},
+	{permAudit, "Read and export the audit history"},
+	{permStaff, "Invite staff, change roles and remove members other than owners"},
+	{permOwners, "Manage owners, and make members owners"},
+}
+
 func roleAllows(role string, p permission) bool {
 	for _, q := range rolePermissions[role] {
 		if q == p {
@@ -72,6 +95,15 @@ type tenantCtx struct {
 }
 
 func (tc *tenantCtx) can(p permission) bool { return roleAllows(tc.role, p) }
+
+// canManage reports whether the member may invite to, grant or take away
+// role: owners need permOwners, every other role permStaff.
+func (tc *tenantCtx) canManage(role string) bool {
+	if role == "owner" {
+		return tc.can(permOwners)
+	}
+	return tc.can(permStaff)
+}
 
 func (tc *tenantCtx) path(suffix string) string { return "/t/" + tc.tenant.Slug + suffix }
 
@@ -123,12 +155,34 @@ func (s *Server) tenant(p permission, h tenantHandler) http.HandlerFunc {
 	})
 }
 
+// currentUser is the session's user. A session made before the user's
+// session version was bumped (a password change, "sign out everywhere")
+// counts as signed out.
 func (s *Server) currentUser(ctx context.Context) (db.User, error) {
 	id := s.sessions.GetInt64(ctx, sessionUserKey)
 	if id == 0 {
 		return db.User{}, db.ErrNotFound
 	}
-	return s.db.FindUserByID(ctx, id)
+	u, err := s.db.FindUserByID(ctx, id)
+	if err != nil {
+		return db.User{}, err
+	}
+	if s.sessions.GetInt(ctx, sessionVersionKey) != u.SessionVersion {
+		return db.User{}, db.ErrNotFound
+	}
+	return u, nil
+}
+
+// startSession signs the user in on a new session token, so that a token
+// planted before is worth nothing. It serves every change of who is
+// signed in or of what they may do.
+func (s *Server) startSession(ctx context.Context, u db.User) error {
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return fmt.Errorf("renew session: %w", err)
+	}
+	s.sessions.Put(ctx, sessionUserKey, u.ID)
+	s.sessions.Put(ctx, sessionVersionKey, u.SessionVersion)
+	return nil
 }
 
 // page fills what every tenant page shares.
@@ -149,6 +203,7 @@ func (s *Server) page(r *http.Request, tc *tenantCtx, title, section string) vie
 		{"Notifications", "notifications", permRead},
 		{"Commands", "commands", permRead},
 		{"Settings", "settings", permRead},
+		{"Staff", "staff", permStaff},
 		{"Audit", "audit", permAudit},
 	}
 	for _, l := range links {
@@ -171,45 +226,26 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.LoginPage(views.LoginProps{}))
 }
 
-// errSignIn is the one answer to a failed sign-in, whether the email is
-// unknown or the password wrong.
-const errSignIn = "The email or password is not right."
-
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	password := r.PostFormValue("password")
-
-	user, err := s.db.FindUserByEmail(ctx, email)
-	hash := user.PasswordHash
-	if errors.Is(err, db.ErrNotFound) {
-		hash = dummyHash
-	} else if err != nil {
+	user, err := s.authenticate(r, email, r.PostFormValue("password"))
+	if err != nil {
+		s.failSignIn(w, r, err, views.LoginProps{Email: email})
+		return
+	}
+	if err := s.startSession(ctx, user); err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}
-	ok, err := CheckPassword(hash, password)
-	if err != nil || !ok || user.ID == 0 {
-		if user.ID != 0 {
-			s.auditUser(ctx, r, user, "signin.failed", "")
-		}
-		s.render(w, r, http.StatusUnauthorized, views.LoginPage(views.LoginProps{Email: email, Error: errSignIn}))
-		return
-	}
-	// A new token at sign-in, so a token planted before it is worth nothing.
-	if err := s.sessions.RenewToken(ctx); err != nil {
-		s.fail(w, r, nil, err)
-		return
-	}
-	s.sessions.Put(ctx, sessionUserKey, user.ID)
-	s.auditUser(ctx, r, user, "signin", "")
+	s.auditUser(ctx, r, user, "signin", "", nil)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if user, err := s.currentUser(ctx); err == nil {
-		s.auditUser(ctx, r, user, "signout", "")
+		s.auditUser(ctx, r, user, "signout", "", nil)
 	}
 	if err := s.sessions.Destroy(ctx); err != nil {
 		s.fail(w, r, nil, err)

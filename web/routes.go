@@ -29,6 +29,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /login", s.handleLogin)
 	mux.HandleFunc("POST /logout", s.handleLogout)
 	mux.HandleFunc("GET /{$}", s.signedIn(s.handleHome))
+	mux.HandleFunc("GET /account", s.signedIn(s.handleAccount))
+	mux.HandleFunc("POST /account/password", s.signedIn(s.handlePasswordChange))
+	mux.HandleFunc("POST /account/sign-out-everywhere", s.signedIn(s.handleSignOutEverywhere))
+
+	// An invite link is its own credential; whoever opens it is signed in
+	// or not, as the invite page explains.
+	mux.HandleFunc("GET /invite/{token}", s.handleInvitePage)
+	mux.HandleFunc("POST /invite/{token}", s.handleInviteAccept)
 
 	// Tenant pages: each names the permission it needs; tenant() answers
 	// 404 to non-members and 403 to members whose role lacks it.
@@ -43,7 +51,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /t/{slug}/settings", s.tenant(permRead, s.handleSettings))
 	mux.HandleFunc("POST /t/{slug}/settings", s.tenant(permSettings, s.handleSettingsSave))
 	mux.HandleFunc("POST /t/{slug}/settings/rotate-hook", s.tenant(permSettings, s.handleRotateHook))
+	mux.HandleFunc("POST /t/{slug}/settings/time-zone",
+		s.tenant(permSettings, s.handleTimeZoneSave))
+	mux.HandleFunc("GET /t/{slug}/staff", s.tenant(permStaff, s.handleStaff))
+	mux.HandleFunc("POST /t/{slug}/staff/invites", s.tenant(permStaff, s.handleInviteCreate))
+	mux.HandleFunc("POST /t/{slug}/staff/invites/{id}/revoke",
+		s.tenant(permStaff, s.handleInviteRevoke))
+	mux.HandleFunc("POST /t/{slug}/staff/{id}/role", s.tenant(permStaff, s.handleMemberRole))
+	mux.HandleFunc("POST /t/{slug}/staff/{id}/remove", s.tenant(permStaff, s.handleMemberRemove))
 	mux.HandleFunc("GET /t/{slug}/audit", s.tenant(permAudit, s.handleAudit))
+	mux.HandleFunc("GET /t/{slug}/audit/export", s.tenant(permAudit, s.handleAuditExport))
 
 	csrf := http.NewCrossOriginProtection()
 	root.Handle("/", csrf.Handler(s.sessions.LoadAndSave(mux)))

@@ -220,3 +220,87 @@ func mustStaff(tb testing.TB, d *db.DB, t db.Tenant, email, role string) db.User
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestBrowser_InviteViewer has an admin invite a viewer, the viewer accept
+// the link with a new password and sign in, and find the settings page
+// without its form.
+func TestBrowser_InviteViewer(t *testing.T) {
+	ctx := newBrowser(t)
+	bin := buildBinary(t)
+	dbURL := dbtest.URL(t)
+	d := dbtest.Open(t, dbURL)
+	tenant, err := d.CreateTenant(context.Background(), "demo", "Demo Motors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustStaff(t, d, tenant, "admin@demo.test", "admin")
+	base := startServe(t, bin, dbURL)
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@demo.test"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), staffPassword),
+		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="account-link"]`)),
+		chromedp.Navigate(base+"/t/demo/staff"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "vera@demo.test"),
+		chromedp.SetValue(chromedp.CSS(`#role`), "viewer"),
+		chromedp.Submit(chromedp.CSS(`[data-testid="invite-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-link"]`)),
+	)
+	if err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	link, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid="invite-link"]`)))
+	if err != nil {
+		t.Fatalf("read the invite link: %v", err)
+	}
+	// The admin signs out, and the invited viewer opens the link.
+	err = chromedp.Do(ctx,
+		chromedp.Submit(chromedp.CSS(`form[action="/logout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	if !strings.HasPrefix(link, base+"/invite/") {
+		t.Fatalf("invite link: got %q, want one under %s/invite/", link, base)
+	}
+	const veraPassword = "vera's own passphrase"
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), veraPassword),
+		chromedp.SendKeys(chromedp.CSS(`input[name="confirm"]`), veraPassword),
+		chromedp.Submit(chromedp.CSS(`[data-testid="invite-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="account-link"]`)),
+		chromedp.Submit(chromedp.CSS(`form[action="/logout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "vera@demo.test"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), veraPassword),
+		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="account-link"]`)),
+		chromedp.Navigate(base+"/t/demo/settings"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="notification-url"]`)),
+	)
+	if err != nil {
+		t.Fatalf("accept and sign in: %v", err)
+	}
+	forms, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+		`document.querySelectorAll('[data-testid="settings-form"]').length`))
+	if err != nil {
+		t.Fatalf("count settings forms: %v", err)
+	}
+	nav, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`nav.nav`)))
+	if err != nil {
+		t.Fatalf("read the navigation: %v", err)
+	}
+	if forms != 0 {
+		t.Errorf("settings forms for a viewer: got %d, want 0", forms)
+	}
+	if strings.Contains(nav, "Staff") || strings.Contains(nav, "Audit") {
+		t.Errorf("navigation for a viewer: got %q, want no Staff or Audit", nav)
+	}
+}

@@ -160,7 +160,7 @@ func seedDemo(ctx context.Context, d *db.DB, adminPassword, serviceURL string) (
 	case errors.Is(err, db.ErrNotFound):
 		user, err = d.CreateUser(ctx, demoEmail, hash)
 	case err == nil:
-		err = d.UpdateUserPassword(ctx, user.ID, hash)
+		_, err = d.UpdateUserPassword(ctx, user.ID, hash)
 	}
 	if err != nil {
 		return t, err
