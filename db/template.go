@@ -22,7 +22,9 @@ type CommandTemplate struct {
 
 // CreateCommandTemplate saves t. A name the tenant uses already is
 // [ErrConflict].
-func (d *DB) CreateCommandTemplate(ctx context.Context, t CommandTemplate) (CommandTemplate, error) {
+func (d *DB) CreateCommandTemplate(
+	ctx context.Context, t CommandTemplate,
+) (CommandTemplate, error) {
 	err := d.inTenant(ctx, t.TenantID, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `
 			INSERT INTO command_templates (tenant_id, name, command, params, created_by)
@@ -58,7 +60,9 @@ func (d *DB) FindCommandTemplates(ctx context.Context, tenantID int64) ([]Comman
 }
 
 // FindCommandTemplateByID returns one template of the tenant.
-func (d *DB) FindCommandTemplateByID(ctx context.Context, tenantID, id int64) (CommandTemplate, error) {
+func (d *DB) FindCommandTemplateByID(
+	ctx context.Context, tenantID, id int64,
+) (CommandTemplate, error) {
 	var t CommandTemplate
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `

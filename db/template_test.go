@@ -43,7 +43,8 @@ func TestCommandTemplates(t *testing.T) {
 		}
 	})
 	t.Run("OtherTenantSeesNothing", func(t *testing.T) {
-		if _, err := d.FindCommandTemplateByID(ctx, other.ID, created.ID); !errors.Is(err, db.ErrNotFound) {
+		_, err := d.FindCommandTemplateByID(ctx, other.ID, created.ID)
+		if !errors.Is(err, db.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}
 		if err := d.DeleteCommandTemplate(ctx, other.ID, created.ID); !errors.Is(err, db.ErrNotFound) {

@@ -17,7 +17,8 @@ import (
 // historyFilter reads the history's filter from the query: f_command,
 // f_outcome, f_user (a user id, or "system"), and the days f_from and
 // f_to, both inclusive, in the tenant's time zone.
-func historyFilter(r *http.Request, loc *time.Location) (db.CommandAttemptFilter, views.CommandFilter) {
+func historyFilter(r *http.Request, loc *time.Location) (
+	db.CommandAttemptFilter, views.CommandFilter) {
 	q := r.URL.Query()
 	shown := views.CommandFilter{
 		Command: strings.TrimSpace(q.Get("f_command")),

@@ -133,7 +133,8 @@ func TestFollowUp_RetriesThenSucceeds(t *testing.T) {
 		"authenticate_notifications:200"; strings.Join(outcomes, " ") != want {
 		t.Errorf("platform got %v, want %s", outcomes, want)
 	}
-	events, err := a.db.FindAuditEvents(ctx, acme.ID, db.AuditFilter{Action: "handshake.follow_up", Limit: 5})
+	events, err := a.db.FindAuditEvents(ctx, acme.ID,
+		db.AuditFilter{Action: "handshake.follow_up", Limit: 5})
 	if err != nil || len(events) != 1 || events[0].Details["result"] != "succeeded" {
 		t.Errorf("audit: got %+v (%v), want one succeeded follow-up", events, err)
 	}

@@ -128,7 +128,8 @@ func TestCommands_FormPage(t *testing.T) {
 	}
 	// A command without a form of its own gets the free-form rows.
 	free := b.get("/t/acme/commands?command=remove_volume")
-	if !strings.Contains(free.body, `id="command"`) || !strings.Contains(free.body, `value="remove_volume"`) {
+	if !strings.Contains(free.body, `id="command"`) ||
+		!strings.Contains(free.body, `value="remove_volume"`) {
 		t.Errorf("remove_volume: want the free-form console with the name filled in")
 	}
 }
@@ -179,7 +180,8 @@ func TestCommands_Batch(t *testing.T) {
 	t.Run("CredentialsInASet", func(t *testing.T) {
 		res := b.post("/t/acme/commands",
 			formValues("batch", "json", `[{"ai_command":"x","ai_login_password":"p"}]`))
-		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "ai_login_password") {
+		if res.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(res.body, "ai_login_password") {
 			t.Errorf("got %d, want 422 naming ai_login_password", res.status)
 		}
 	})

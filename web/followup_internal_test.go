@@ -52,7 +52,8 @@ func TestRecordFollowUp_GaveUp(t *testing.T) {
 	if err != nil || f.State != "failed" || f.LastError != "nothing listens" || f.NextAt != nil {
 		t.Errorf("state: got %+v (%v), want failed with the error and no next try", f, err)
 	}
-	events, err := d.FindAuditEvents(ctx, tenant.ID, db.AuditFilter{Action: "handshake.follow_up", Limit: 5})
+	events, err := d.FindAuditEvents(ctx, tenant.ID,
+		db.AuditFilter{Action: "handshake.follow_up", Limit: 5})
 	if err != nil || len(events) != 1 || events[0].Details["result"] != "gave up" {
 		t.Errorf("audit: got %+v (%v), want one gave-up event", events, err)
 	}

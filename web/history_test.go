@@ -138,14 +138,16 @@ func TestCommands_Templates(t *testing.T) {
 		t.Errorf("templates: got %q, want Jane's token", got)
 	}
 
-	if res := b.post("/t/acme/commands/templates", form); res.status != http.StatusUnprocessableEntity {
+	res = b.post("/t/acme/commands/templates", form)
+	if res.status != http.StatusUnprocessableEntity {
 		t.Errorf("same name again: got %d, want 422", res.status)
 	}
 	viewer := a.signIn(t, "vic@acme.test")
 	if res := viewer.post("/t/acme/commands/templates", form); res.status != http.StatusForbidden {
 		t.Errorf("viewer saves: got %d, want 403", res.status)
 	}
-	if got := testidText(viewer.get("/t/acme/commands").body, "template-row"); !strings.Contains(got, "Jane's token") {
+	got := testidText(viewer.get("/t/acme/commands").body, "template-row")
+	if !strings.Contains(got, "Jane's token") {
 		t.Errorf("viewer's console: got %q, want the template listed", got)
 	}
 }

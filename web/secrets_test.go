@@ -164,7 +164,8 @@ func dumpDatabase(tb testing.TB, a *testApp) string {
 	var out strings.Builder
 	for _, tenant := range append([]string{""}, tenants...) {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT set_config('citylink.tenant_id', $1, true)`, tenant); err != nil {
+			_, err := tx.Exec(ctx, `SELECT set_config('citylink.tenant_id', $1, true)`, tenant)
+			if err != nil {
 				return err
 			}
 			for _, table := range tables {
