@@ -38,6 +38,26 @@ func (d *DB) UpsertHandshakeFollowUp(ctx context.Context, f HandshakeFollowUp) e
 	return nil
 }
 
+// StartHandshakeFollowUp marks the tenant's follow-up pending, unless one
+// is pending or retrying already: that one goes on, and a new handshake
+// does not reset its count.
+func (d *DB) StartHandshakeFollowUp(ctx context.Context, tenantID int64) error {
+	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO handshake_follow_ups (tenant_id, state, next_at)
+			VALUES ($1, 'pending', now())
+			ON CONFLICT (tenant_id) DO UPDATE
+			SET state = 'pending', attempts = 0, last_error = '', next_at = now(),
+			    updated_at = now()
+			WHERE handshake_follow_ups.state NOT IN ('pending', 'retrying')`, tenantID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("start handshake follow-up: %w", err)
+	}
+	return nil
+}
+
 // FindHandshakeFollowUp returns the tenant's follow-up state, or
 // [ErrNotFound] when no passive handshake was ever followed up.
 func (d *DB) FindHandshakeFollowUp(ctx context.Context, tenantID int64) (HandshakeFollowUp, error) {

@@ -91,3 +91,33 @@ func TestHandshakeFollowUp(t *testing.T) {
 		t.Errorf("unknown state: got %v, want ErrInvalid", err)
 	}
 }
+
+func TestHandshakeFollowUp_StartKeepsAnActiveOne(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.New(t)
+	demo := dbtest.MustCreateTenant(t, d, "demo")
+	if err := d.StartHandshakeFollowUp(ctx, demo.ID); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	if err := d.UpsertHandshakeFollowUp(ctx, db.HandshakeFollowUp{TenantID: demo.ID,
+		State: "retrying", Attempts: 4, LastError: "HTTP 500"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.StartHandshakeFollowUp(ctx, demo.ID); err != nil {
+		t.Fatalf("start again: %v", err)
+	}
+	f, err := d.FindHandshakeFollowUp(ctx, demo.ID)
+	if err != nil || f.State != "retrying" || f.Attempts != 4 {
+		t.Errorf("while retrying: got %+v (%v), want it kept", f, err)
+	}
+	if err := d.UpsertHandshakeFollowUp(ctx, db.HandshakeFollowUp{TenantID: demo.ID,
+		State: "succeeded", Attempts: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.StartHandshakeFollowUp(ctx, demo.ID); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := d.FindHandshakeFollowUp(ctx, demo.ID); f.State != "pending" || f.Attempts != 0 {
+		t.Errorf("after success: got %+v, want a new pending follow-up", f)
+	}
+}

@@ -132,7 +132,8 @@ var catalogue = []commandSpec{
 			{name: "json", label: "Parameter sets", kind: "textarea", required: true,
 				hint: `A JSON array of objects, each with its own ai_command, such as ` +
 					`[{"ai_command": "create_lead", "first_name": "Jane", "last_name": "Roe"}]. ` +
-					`Citylink adds the credentials.`},
+					`Citylink adds the credentials; passwords inside are never kept, so type them ` +
+					`again when sending again.`},
 		}}}},
 	{name: "authenticate_notifications",
 		summary: "Confirm a passive notification handshake (Citylink sends it by itself)."},

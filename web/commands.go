@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"citylink/carcity"
 	"citylink/db"
@@ -340,7 +342,7 @@ func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt, users func(*i
 		Messages:   a.Messages,
 		Raw:        a.ResponseBody,
 		Duration:   durationText(a.Duration),
-		Error:      a.Error,
+		Error:      sentence(a.Error),
 		ResendURL:  tc.path("/commands?from=") + itoa(a.ID),
 	}
 	if a.HTTPStatus != nil {
@@ -424,6 +426,20 @@ func outcomeText(o string) string {
 		return t
 	}
 	return o
+}
+
+// sentence makes an error message read as a sentence on a page: the
+// protocol client's messages start in lowercase and have no full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[size:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }
 
 func intText(n *int) string {

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -204,8 +206,7 @@ func TestCommands_Failures(t *testing.T) {
 	}))
 	t.Cleanup(slow.Close)
 	t.Cleanup(func() { close(release) })
-	tlsSrv := httptest.NewTLSServer(carcity.NewSimulator(carcity.SimConfig{}))
-	t.Cleanup(tlsSrv.Close)
+	tlsSrv := quietTLSServer(t, carcity.NewSimulator(carcity.SimConfig{}))
 	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upstream exploded", http.StatusBadGateway)
 	}))
@@ -251,6 +252,16 @@ func TestCommands_Failures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// quietTLSServer is an https server whose certificate no client trusts;
+// the refused handshakes it sees are not logged.
+func quietTLSServer(tb testing.TB, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return srv
 }
 
 // outcomeWords is how the history names each failure kind.

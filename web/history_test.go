@@ -127,7 +127,8 @@ func TestCommands_Templates(t *testing.T) {
 	if res.status != http.StatusSeeOther {
 		t.Fatalf("save: got %d, want 303; body %s", res.status, res.body)
 	}
-	page := b.get(res.header.Get("Location"))
+	loaded := res.header.Get("Location")
+	page := b.get(loaded)
 	if got := testidText(page.body, "form-command"); got != "user_login_token" {
 		t.Errorf("loaded form: got command %q, want user_login_token", got)
 	}
@@ -141,6 +142,12 @@ func TestCommands_Templates(t *testing.T) {
 	res = b.post("/t/acme/commands/templates", form)
 	if res.status != http.StatusUnprocessableEntity {
 		t.Errorf("same name again: got %d, want 422", res.status)
+	}
+	beta := mustCreateTenant(t, a.db, "beta")
+	mustCreateMember(t, a.db, beta, "olga@acme.test", "operator")
+	other := b.get(strings.Replace(loaded, "/t/acme/", "/t/beta/", 1))
+	if other.status != http.StatusNotFound {
+		t.Errorf("another tenant's template: got %d, want 404", other.status)
 	}
 	viewer := a.signIn(t, "vic@acme.test")
 	if res := viewer.post("/t/acme/commands/templates", form); res.status != http.StatusForbidden {

@@ -10,8 +10,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
-
-	"citylink/db"
 )
 
 type pgxTx = pgx.Tx
@@ -113,12 +111,13 @@ func newJobClient(s *Server) (*river.Client[pgx.Tx], error) {
 	})
 }
 
+// enqueueAuthenticateNotifications queues the follow-up of a passive
+// handshake. Its state is marked pending first, so that a job that runs at
+// once cannot have its outcome overwritten.
 func (s *Server) enqueueAuthenticateNotifications(ctx context.Context, tenantID int64) error {
-	res, err := s.jobs.Insert(ctx, AuthenticateNotificationsArgs{TenantID: tenantID}, nil)
-	if err != nil || res.UniqueSkippedAsDuplicate {
+	if err := s.db.StartHandshakeFollowUp(ctx, tenantID); err != nil {
 		return err
 	}
-	now := time.Now()
-	return s.db.UpsertHandshakeFollowUp(ctx, db.HandshakeFollowUp{TenantID: tenantID,
-		State: "pending", NextAt: &now})
+	_, err := s.jobs.Insert(ctx, AuthenticateNotificationsArgs{TenantID: tenantID}, nil)
+	return err
 }

@@ -24,8 +24,7 @@ func allowOnly(prefixes ...string) func(*web.Config) {
 
 func TestCommands_OutboundRefusals(t *testing.T) {
 	sim := carcity.NewSimulator(carcity.SimConfig{Accounts: []carcity.Account{simAccount}})
-	secure := httptest.NewTLSServer(sim)
-	t.Cleanup(secure.Close)
+	secure := quietTLSServer(t, sim)
 	plain := httptest.NewServer(sim)
 	t.Cleanup(plain.Close)
 	port := secure.URL[strings.LastIndex(secure.URL, ":"):]
