@@ -159,41 +159,51 @@ func (s *Server) handleCommands(w http.ResponseWriter, r *http.Request, tc *tena
 	ctx := r.Context()
 	p := s.consoleProps(r, tc)
 	users := s.userNames(ctx)
-	q := r.URL.Query()
-	var command string
-	var rows []views.ParamRow
-	switch {
-	case queryInt64(r, "attempt") > 0:
-		a, err := s.db.FindCommandAttemptByID(ctx, tc.tenant.ID, queryInt64(r, "attempt"))
-		if err != nil {
-			s.fail(w, r, tc, err)
-			return
-		}
-		res := s.commandResult(tc, a, users)
-		p.Result, command, rows = &res, a.Command, res.Params
-	case queryInt64(r, "from") > 0:
-		a, err := s.db.FindCommandAttemptByID(ctx, tc.tenant.ID, queryInt64(r, "from"))
-		if err != nil {
-			s.fail(w, r, tc, err)
-			return
-		}
-		command, rows = a.Command, paramRows(a.Params)
-	case queryInt64(r, "template") > 0:
-		t, err := s.db.FindCommandTemplateByID(ctx, tc.tenant.ID, queryInt64(r, "template"))
-		if err != nil {
-			s.fail(w, r, tc, err)
-			return
-		}
-		command, rows = t.Command, paramRows(t.Params)
-	case commandName.MatchString(q.Get("command")):
-		command = q.Get("command")
+	command, rows, result, err := s.consoleStart(r, tc, users)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
 	}
+	p.Result = result
 	p.Form, p.Choices = commandForm(command, rows), commandChoices(tc, command)
 	if err := s.fillConsole(ctx, r, tc, &p, users); err != nil {
 		s.fail(w, r, tc, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, views.CommandsPage(p))
+}
+
+// consoleStart is what the console's form starts from: the answer just
+// sent (?attempt=), an earlier attempt to send again (?from=), a template
+// (?template=), a command's empty form (?command=), or nothing.
+func (s *Server) consoleStart(r *http.Request, tc *tenantCtx, users func(*int64) string) (
+	command string, rows []views.ParamRow, result *views.CommandResult, err error) {
+	ctx := r.Context()
+	switch {
+	case queryInt64(r, "attempt") > 0 || queryInt64(r, "from") > 0:
+		id := queryInt64(r, "attempt")
+		if id == 0 {
+			id = queryInt64(r, "from")
+		}
+		a, err := s.db.FindCommandAttemptByID(ctx, tc.tenant.ID, id)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if id == queryInt64(r, "attempt") {
+			res := s.commandResult(tc, a, users)
+			result = &res
+		}
+		return a.Command, paramRows(a.Params), result, nil
+	case queryInt64(r, "template") > 0:
+		t, err := s.db.FindCommandTemplateByID(ctx, tc.tenant.ID, queryInt64(r, "template"))
+		if err != nil {
+			return "", nil, nil, err
+		}
+		return t.Command, paramRows(t.Params), nil, nil
+	case commandName.MatchString(r.URL.Query().Get("command")):
+		return r.URL.Query().Get("command"), nil, nil, nil
+	}
+	return "", nil, nil, nil
 }
 
 // consoleProps fills what every rendering of the console shares.

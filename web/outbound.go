@@ -95,9 +95,11 @@ func (p targetPolicy) check(a netip.Addr, plain bool) error {
 			"is allowed only to addresses the operator allows. Use an https service URL."}
 	}
 	if reservedAddr(a) {
-		return &blockedTargetError{msg: fmt.Sprintf("Citylink does not send commands to the "+
-			"address %s: it is a loopback, private, link-local or otherwise reserved address. "+
-			"Check the service URL.", a)}
+		// The address itself is not told: a tenant could otherwise map
+		// names inside Citylink's network.
+		return &blockedTargetError{msg: "Citylink does not send commands to this service URL: " +
+			"its host is a loopback, private, link-local or otherwise reserved address. " +
+			"Check the service URL."}
 	}
 	return nil
 }

@@ -35,10 +35,10 @@ func TestCommands_OutboundRefusals(t *testing.T) {
 		url     string
 		message string
 	}{
-		{"LocalhostName", nil, "https://localhost" + port + "/service", "127.0.0.1"},
-		{"Metadata", nil, "https://169.254.169.254/service", "169.254.169.254"},
-		{"PrivateRange", nil, "https://10.1.2.3/service", "10.1.2.3"},
-		{"UniqueLocal", nil, "https://[fd00::1]/service", "fd00::1"},
+		{"LocalhostName", nil, "https://localhost" + port + "/service", "reserved address"},
+		{"Metadata", nil, "https://169.254.169.254/service", "reserved address"},
+		{"PrivateRange", nil, "https://10.1.2.3/service", "reserved address"},
+		{"UniqueLocal", nil, "https://[fd00::1]/service", "reserved address"},
 		{"PlainHTTPNotAllowed", []string{"10.0.0.0/8"}, plain.URL + "/service", "only over https"},
 		{"OtherScheme", nil, "ftp://example.test/service", "https://"},
 	}
