@@ -59,10 +59,13 @@ func (s *Server) recordFollowUp(ctx context.Context, job *river.Job[Authenticate
 	if f.State == "failed" {
 		result = "gave up"
 	}
+	details := map[string]any{"result": result, "attempts": f.Attempts}
+	if f.LastError != "" {
+		details["error"] = f.LastError
+	}
 	s.writeAudit(ctx, db.AuditEvent{
 		TenantID: f.TenantID, ActorKind: "system", ActorLabel: "Citylink",
-		Action: "handshake.follow_up", Target: "authenticate_notifications",
-		Details: map[string]any{"result": result, "attempts": f.Attempts, "error": f.LastError},
+		Action: "handshake.follow_up", Target: "authenticate_notifications", Details: details,
 	})
 }
 
