@@ -359,7 +359,7 @@ func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt, users func(*i
 		res.HTTPStatus = *a.HTTPStatus
 	}
 	if a.Status != nil {
-		res.StatusMeaning = "Error"
+		res.StatusMeaning = "Error (only status 0 means success)"
 		if *a.Status == 0 {
 			res.StatusMeaning = "Success"
 		}
