@@ -166,6 +166,10 @@ func (s *Server) handleCommandExport(w http.ResponseWriter, r *http.Request, tc 
 		}
 	}
 	out.Flush()
+	if err := out.Error(); err != nil {
+		// Most likely the client went away; the export is simply short.
+		s.log.WarnContext(ctx, "export commands", "tenant", tc.tenant.Slug, "error", err)
+	}
 }
 
 func csvRow(a db.CommandAttempt, loc *time.Location, users func(*int64) string) []string {
