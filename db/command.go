@@ -91,11 +91,15 @@ func (d *DB) FindCommandAttemptByID(
 }
 
 // CommandAttemptFilter selects command attempts, newest first. Zero fields
-// do not filter; BeforeID continues a page.
+// do not filter; BeforeID continues a page. Since is inclusive and Until
+// exclusive.
 type CommandAttemptFilter struct {
 	Command  string
 	Outcome  string
 	UserID   int64
+	System   bool // only attempts no staff member made (jobs, the system)
+	Since    time.Time
+	Until    time.Time
 	BeforeID int64
 	Limit    int
 }
@@ -113,6 +117,15 @@ func (d *DB) FindCommandAttempts(
 	}
 	if f.UserID != 0 {
 		c.add("user_id = $%d", f.UserID)
+	}
+	if f.System {
+		c.sql = append(c.sql, "user_id IS NULL")
+	}
+	if !f.Since.IsZero() {
+		c.add("started_at >= $%d", f.Since)
+	}
+	if !f.Until.IsZero() {
+		c.add("started_at < $%d", f.Until)
 	}
 	if f.BeforeID > 0 {
 		c.add("id < $%d", f.BeforeID)
@@ -144,4 +157,25 @@ func (d *DB) findCommandAttempts(
 		return err
 	})
 	return as, err
+}
+
+// FindCommandUserIDs returns the staff members who sent the tenant's
+// commands, for the history's filter.
+func (d *DB) FindCommandUserIDs(ctx context.Context, tenantID int64) ([]int64, error) {
+	var ids []int64
+	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `
+			SELECT DISTINCT user_id
+			FROM command_attempts
+			WHERE tenant_id = $1 AND user_id IS NOT NULL
+			ORDER BY user_id
+			LIMIT 1000`, tenantID)
+		var err error
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find command users: %w", err)
+	}
+	return ids, nil
 }

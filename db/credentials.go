@@ -24,7 +24,9 @@ type Credentials struct {
 	AuthMode       string // immediate or passive, for the authenticate handshake
 	AllowPlain     bool   // answer a keyless handshake with the plain password
 	CommandAuth    string // plain, static_token or derived_token
-	UpdatedAt      time.Time
+	// CommandTimeoutSeconds bounds one command sent for the tenant.
+	CommandTimeoutSeconds int
+	UpdatedAt             time.Time
 }
 
 // The sealed columns, named as bound into each sealed value.
@@ -36,16 +38,17 @@ const (
 
 // sealedCredentials is a platform_credentials row as stored.
 type sealedCredentials struct {
-	TenantID          int64
-	ServiceURL        string
-	LoginID           string
-	PasswordSealed    []byte
-	CommKeySealed     []byte
-	StaticTokenSealed []byte
-	AuthMode          string
-	AllowPlain        bool
-	CommandAuth       string
-	UpdatedAt         time.Time
+	TenantID              int64
+	ServiceURL            string
+	LoginID               string
+	PasswordSealed        []byte
+	CommKeySealed         []byte
+	StaticTokenSealed     []byte
+	AuthMode              string
+	AllowPlain            bool
+	CommandAuth           string
+	CommandTimeoutSeconds int
+	UpdatedAt             time.Time
 }
 
 // FindCredentials returns the tenant's credentials with the secrets opened.
@@ -71,7 +74,8 @@ func findSealedCredentials(
 ) (sealedCredentials, error) {
 	query := `
 		SELECT tenant_id, service_url, login_id, password_sealed, comm_key_sealed,
-		       static_token_sealed, auth_mode, allow_plain, command_auth, updated_at
+		       static_token_sealed, auth_mode, allow_plain, command_auth,
+		       command_timeout_seconds, updated_at
 		FROM platform_credentials
 		WHERE tenant_id = $1`
 	if forUpdate {
@@ -90,6 +94,8 @@ func (d *DB) openCredentials(s sealedCredentials) (Credentials, error) {
 		AllowPlain:  s.AllowPlain,
 		CommandAuth: s.CommandAuth,
 		UpdatedAt:   s.UpdatedAt,
+
+		CommandTimeoutSeconds: s.CommandTimeoutSeconds,
 	}
 	secrets := []struct {
 		column string
@@ -142,11 +148,14 @@ type CredentialsUpdate struct {
 	AuthMode    *string
 	CommandAuth *string
 	AllowPlain  *bool
+	// CommandTimeoutSeconds, when set, must be 1 to 120.
+	CommandTimeoutSeconds *int
 }
 
 // UpdateCredentials applies u and returns the names of the fields whose
 // value really changed (service_url, login_id, password, comm_key,
-// static_token, auth_mode, command_auth, allow_plain), for the audit
+// static_token, auth_mode, command_auth, allow_plain,
+// command_timeout_seconds), for the audit
 // history: names only, never values. An unknown mode is [ErrInvalid].
 func (d *DB) UpdateCredentials(
 	ctx context.Context, tenantID int64, u CredentialsUpdate,
@@ -195,6 +204,10 @@ func applyCredentials(c *Credentials, u CredentialsUpdate) []string {
 		c.AllowPlain = *u.AllowPlain
 		changed = append(changed, "allow_plain")
 	}
+	if n := u.CommandTimeoutSeconds; n != nil && *n != c.CommandTimeoutSeconds {
+		c.CommandTimeoutSeconds = *n
+		changed = append(changed, "command_timeout_seconds")
+	}
 	return changed
 }
 
@@ -216,9 +229,9 @@ func (d *DB) storeCredentials(ctx context.Context, tx pgx.Tx, c Credentials) err
 		UPDATE platform_credentials
 		SET service_url = $2, login_id = $3, password_sealed = $4, comm_key_sealed = $5,
 		    static_token_sealed = $6, auth_mode = $7, allow_plain = $8, command_auth = $9,
-		    updated_at = now()
+		    command_timeout_seconds = $10, updated_at = now()
 		WHERE tenant_id = $1`,
 		c.TenantID, c.ServiceURL, c.LoginID, password, commKey, staticToken,
-		c.AuthMode, c.AllowPlain, c.CommandAuth)
+		c.AuthMode, c.AllowPlain, c.CommandAuth, c.CommandTimeoutSeconds)
 	return err
 }

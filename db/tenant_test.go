@@ -175,7 +175,8 @@ func TestCredentials(t *testing.T) {
 			t.Fatalf("find: %v", err)
 		}
 		want := db.Credentials{TenantID: tn.ID, ServiceURL: "https://www.carcitycentral.com/service",
-			AuthMode: "immediate", CommandAuth: "plain", UpdatedAt: c.UpdatedAt}
+			AuthMode: "immediate", CommandAuth: "plain", CommandTimeoutSeconds: 30,
+			UpdatedAt: c.UpdatedAt}
 		if c != want {
 			t.Errorf("got %+v, want %+v", c, want)
 		}

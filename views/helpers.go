@@ -177,3 +177,28 @@ func headerRows(headers []HeaderLine) []ParamRow {
 	}
 	return rows
 }
+
+// authKindTexts names the ways a command authenticated, as recorded.
+var authKindTexts = map[string]string{
+	"plain":         "Login id and password",
+	"static token":  "Static token",
+	"derived token": "Token derived from comm_key",
+}
+
+// authKindText is how the history and the answer name an attempt's
+// authentication.
+func authKindText(kind string) string {
+	if t, ok := authKindTexts[kind]; ok {
+		return t
+	}
+	return orDash(kind)
+}
+
+// optionLabel is how a select shows an option; the empty one means "not
+// sent".
+func optionLabel(o string) string {
+	if o == "" {
+		return "—"
+	}
+	return o
+}

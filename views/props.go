@@ -164,6 +164,8 @@ type CommandResult struct {
 	HTTPStatus    int
 	Duration      string
 	Error         string
+	// Items is a batch answer, item by item.
+	Items []BatchItem
 	// ResendURL opens the console pre-filled with this attempt's command.
 	ResendURL string
 }
@@ -175,6 +177,8 @@ type CommandRow struct {
 	Command  string
 	SentAt   string
 	User     string
+	AuthKind string
+	Source   string
 	OK       bool
 	Outcome  string
 	Status   string
@@ -186,13 +190,22 @@ type CommandsProps struct {
 	Page Page
 	// CanSend is false for roles that may read the history only.
 	CanSend      bool
-	Command      string
-	Rows         []ParamRow
+	Form         CommandForm
+	Choices      []CommandChoice
 	CommandNames []string
 	FormError    string
-	Result       *CommandResult
-	History      []CommandRow
-	NextURL      string
+	// Warnings say where the platform will change a value just sent.
+	Warnings  []string
+	Result    *CommandResult
+	Templates []TemplateRow
+	// TemplateURL is where the form's "Save as template" posts.
+	TemplateURL string
+	Filter      CommandFilter
+	Outcomes    []Option
+	Users       []Option
+	ExportURL   string
+	History     []CommandRow
+	NextURL     string
 }
 
 // CommandAttemptProps fills the page of one recorded command attempt.
@@ -214,10 +227,16 @@ type SettingsProps struct {
 	AuthMode        string
 	AllowPlain      bool
 	CommandAuth     string
+	CommandTimeout  string
 	NotificationURL string
 	// TimeZone is the zone the tenant's pages show times in.
 	TimeZone string
 	Errors   map[string]string
+	// FollowUp is the passive handshake follow-up, when there was one.
+	FollowUp *FollowUp
+	// TestURL is where the connection test posts; Test is its outcome.
+	TestURL string
+	Test    *ConnectionTest
 }
 
 // AuditRow is one audit event as the audit page shows it.

@@ -70,8 +70,15 @@ func testSettings() SettingsProps {
 		AuthMode:        "passive",
 		AllowPlain:      true,
 		CommandAuth:     "derived_token",
+		CommandTimeout:  "30",
 		NotificationURL: "https://citylink.example/hooks/abc123",
 		Errors:          map[string]string{"service_url": "Use an https address."},
+		TestURL:         "/t/demo/settings/test",
+		Test: &ConnectionTest{OK: true, Message: "The service URL and the credentials work.",
+			AttemptURL: "/t/demo/commands/8"},
+		FollowUp: &FollowUp{State: "retrying", Label: "Retrying", Attempts: 2,
+			LastError: "the platform answered HTTP 500", NextTry: "2025-12-03 11:42:00",
+			UpdatedAt: "2025-12-03 11:41:40"},
 	}
 }
 
@@ -133,20 +140,49 @@ var goldenCases = []struct {
 		AnswerBody:   `{"status":"OK"}`,
 	})},
 	{"commands", CommandsPage(CommandsProps{
-		Page:         testPage("Commands"),
-		CanSend:      true,
-		Command:      "create_lead",
-		Rows:         []ParamRow{{"first_name", "John"}},
+		Page:    testPage("Commands"),
+		CanSend: true,
+		Form: CommandForm{Command: "create_lead", Summary: "Create a lead.", Groups: []FormGroup{{
+			Title: "Person", Open: true, Fields: []FormField{
+				{Name: "first_name", Label: "First name", Kind: "text", Value: "John"},
+				{Name: "ok_to_text", Label: "OK to text", Kind: "select", Options: []string{"", "Y", "N"}},
+				{Name: "zip", Label: "Zip code", Kind: "text", Warning: "A leading zero is lost."},
+			}}, {Title: "More", Fields: []FormField{{Name: "notes", Label: "Notes", Kind: "textarea"}}}},
+			Extra: []ParamRow{{"website", "https://example.test/"}}},
+		Choices: []CommandChoice{{Name: "create_lead", URL: "/t/demo/commands?command=create_lead",
+			HasForm: true, Active: true},
+			{Name: "remove_volume", URL: "/t/demo/commands?command=remove_volume"}},
 		CommandNames: []string{"create_lead", "validate_user"},
+		Warnings:     []string{"The zip code 02134 starts with 0."},
 		Result:       ptr(testResult()),
+		Templates: []TemplateRow{{ID: 3, Name: "Walk-in lead", Command: "create_lead",
+			LoadURL: "/t/demo/commands?template=3", DeleteURL: "/t/demo/commands/templates/3/delete"}},
+		TemplateURL: "/t/demo/commands/templates",
+		Filter:      CommandFilter{Command: "create_lead", Outcome: "ok"},
+		Outcomes:    []Option{{"ok", "Success"}, {"timeout", "The platform did not answer in time"}},
+		Users:       []Option{{"1", "admin@demo.test"}, {"system", "Citylink"}},
+		ExportURL:   "/t/demo/commands/export?format=csv&f_command=create_lead",
 		History: []CommandRow{{
 			ID: 7, URL: "/t/demo/commands/7", Command: "create_lead", SentAt: "2025-12-03 11:40:02",
-			User: "admin@demo.test", OK: true, Outcome: "answered", Status: "0", Duration: "84 ms",
+			User: "admin@demo.test", AuthKind: "derived token", Source: "console", OK: true,
+			Outcome: "answered", Status: "0", Duration: "84 ms",
 		}},
 		NextURL: "/t/demo/commands?before=7",
 	})},
 	{"command_attempt", CommandAttemptPage(CommandAttemptProps{
 		Page: testPage("Command 7"), Result: testResult(),
+	})},
+	{"command_batch", CommandAttemptPage(CommandAttemptProps{
+		Page: testPage("Command 8"), Result: CommandResult{AttemptID: 8, Command: "batch",
+			HTTPStatus: 200, OK: true, Outcome: "Success", JSON: "[]", Raw: "[]",
+			Items: []BatchItem{
+				{Index: 1, Command: "create_lead", OK: true, Status: "0", StatusMeaning: "Success",
+					Messages: []string{"Lead Creation Successful"},
+					Fields:   []FieldGroup{{Name: "lead_id", Values: []string{"12"}}}},
+				{Index: 2, Command: "validate_user", Status: "2", StatusMeaning: "Error",
+					Messages: []string{"username and password are required"}},
+				{Index: 3, Error: "error: parameter set 2 is not an object"},
+			}},
 	})},
 	{"settings", SettingsPage(testSettings())},
 	{"settings_readonly", SettingsPage(readOnly(testSettings()))},
@@ -284,15 +320,15 @@ func TestCommandsPage_Rows(t *testing.T) {
 	p := CommandsProps{
 		Page:    testPage("Commands"),
 		CanSend: true,
-		Rows:    []ParamRow{{"first_name", "John"}, {"zip", "01234"}},
+		Form:    CommandForm{Extra: []ParamRow{{"first_name", "John"}, {"zip", "01234"}}},
 	}
 	doc := mustParse(t, CommandsPage(p))
 	params := findAll(doc, "name", "param")
 	values := findAll(doc, "name", "value")
-	if want := len(p.Rows) + emptyParamRows; len(params) != want || len(values) != want {
+	if want := len(p.Form.Extra) + emptyParamRows; len(params) != want || len(values) != want {
 		t.Fatalf("got %d param and %d value inputs, want %d each", len(params), len(values), want)
 	}
-	for i, r := range p.Rows {
+	for i, r := range p.Form.Extra {
 		if attr(params[i], "value") != r.Name || attr(values[i], "value") != r.Value {
 			t.Errorf("row %d: got %q=%q, want %q=%q",
 				i, attr(params[i], "value"), attr(values[i], "value"), r.Name, r.Value)
@@ -306,6 +342,34 @@ func TestCommandsPage_Rows(t *testing.T) {
 	p.CanSend = false
 	if n := findAll(mustParse(t, CommandsPage(p)), "data-testid", "command-form"); len(n) != 0 {
 		t.Errorf("got %d command forms, want none without CanSend", len(n))
+	}
+}
+
+// A catalogue form posts each known field as a hidden param followed by
+// its value, so the server pairs them like free-form rows.
+func TestCommandsPage_CatalogueFieldsPair(t *testing.T) {
+	p := CommandsProps{Page: testPage("Commands"), CanSend: true, Form: CommandForm{
+		Command: "create_lead",
+		Groups: []FormGroup{{Title: "Person", Open: true, Fields: []FormField{
+			{Name: "first_name", Label: "First name", Kind: "text", Value: "Jane"},
+			{Name: "ok_to_text", Label: "OK to text", Kind: "select", Options: []string{"", "Y"},
+				Value: "Y"},
+			{Name: "notes", Label: "Notes", Kind: "textarea", Value: "{}"},
+		}}},
+	}}
+	doc := mustParse(t, CommandsPage(p))
+	params := findAll(doc, "name", "param")
+	values := findAll(doc, "name", "value")
+	if want := 3 + emptyParamRows; len(params) != want || len(values) != want {
+		t.Fatalf("got %d params and %d values, want %d each", len(params), len(values), want)
+	}
+	for i, want := range []string{"first_name", "ok_to_text", "notes"} {
+		if got := attr(params[i], "value"); got != want {
+			t.Errorf("param %d: got %q, want %q", i, got, want)
+		}
+	}
+	if got := attr(findOne(t, doc, "name", "command"), "type"); got != "hidden" {
+		t.Errorf("command input: got type %q, want hidden", got)
 	}
 }
 

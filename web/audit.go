@@ -103,16 +103,10 @@ func isActorKind(s string) bool {
 	return false
 }
 
-// query is the filter as query parameters, for links that keep it.
-func filterQuery(form views.AuditFilter) url.Values {
-	v := url.Values{}
-	for name, val := range map[string]string{"actor": form.Actor, "action": form.Action,
-		"from": form.From, "to": form.To} {
-		if val != "" {
-			v.Set(name, val)
-		}
-	}
-	return v
+// auditQuery is the filter as query parameters, for links that keep it.
+func auditQuery(form views.AuditFilter) url.Values {
+	return nonEmptyQuery(map[string]string{"actor": form.Actor, "action": form.Action,
+		"from": form.From, "to": form.To})
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
@@ -128,12 +122,12 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, tc *tenantC
 		s.fail(w, r, tc, err)
 		return
 	}
-	q := filterQuery(form)
+	q := auditQuery(form)
 	p := views.AuditProps{Page: s.page(r, tc, "Audit history", "audit"), Filter: form,
 		ActorKinds: actorKinds, TimeZone: loc.String()}
 	if len(events) > pageSize {
 		events = events[:pageSize]
-		next := filterQuery(form)
+		next := auditQuery(form)
 		next.Set("before", itoa(events[len(events)-1].ID))
 		p.NextURL = tc.path("/audit?") + next.Encode()
 	}
@@ -181,7 +175,7 @@ func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request, tc *t
 		return
 	}
 	s.audit(ctx, r, tc, "audit.exported", "audit history", map[string]any{
-		"format": "csv", "rows": rows, "filter": filterQuery(form)})
+		"format": "csv", "rows": rows, "filter": auditQuery(form)})
 }
 
 // writeAuditCSV writes the first page of events, then reads and writes

@@ -10,20 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"citylink/carcity"
 	"citylink/db"
 	"citylink/views"
 )
-
-// knownCommands are the platform's commands as far as its public pages
-// name them (PROTOCOL 1); the console offers them and accepts any other.
-var knownCommands = []string{
-	"create_lead", "validate_user", "user_login_token", "user_login_token_update",
-	"send_system_email", "batch", "authenticate_notifications", "autos_remote_data_sync",
-	"autostrada_sync", "command_center_receive_command", "command_center_sync",
-	"create_customer", "create_hosted_checkout", "remove_volume",
-}
 
 var commandName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
@@ -58,7 +51,7 @@ func (s *Server) sendCommand(ctx context.Context, c commandSend) (db.CommandAtte
 		TenantID:   c.tenantID,
 		UserID:     c.userID,
 		Command:    c.command,
-		Params:     toPairs(carcity.Redact(c.params)),
+		Params:     toPairs(redactCommand(c.command, c.params)),
 		ServiceURL: creds.ServiceURL,
 		StartedAt:  time.Now(),
 		Source:     c.source,
@@ -68,7 +61,10 @@ func (s *Server) sendCommand(ctx context.Context, c commandSend) (db.CommandAtte
 	if problem != "" {
 		a.Outcome, a.Error = "blocked", problem
 	} else {
-		answer, err := s.client.Command(ctx, creds.ServiceURL, auth, c.command, c.params)
+		// The tenant's own timeout can only shorten the operator's.
+		sendCtx, cancel := context.WithTimeout(ctx, commandTimeout(creds))
+		answer, err := s.client.Command(sendCtx, creds.ServiceURL, auth, c.command, c.params)
+		cancel()
 		a.Duration = time.Since(a.StartedAt)
 		fillAttempt(&a, answer, err)
 	}
@@ -129,14 +125,26 @@ func fillAttempt(a *db.CommandAttempt, answer *carcity.Answer, err error) {
 		a.ResponseBody = string(answer.Raw)
 	}
 	var ce *carcity.Error
+	blocked, isBlocked := blockedMessage(err)
 	switch {
 	case err == nil:
 		a.Outcome = "ok"
+	case isBlocked:
+		a.Outcome, a.Error = "blocked", blocked
 	case errors.As(err, &ce):
 		a.Outcome, a.Error = string(ce.Kind), ce.Error()
 	default:
 		a.Outcome, a.Error = "transport", "The command could not be sent to the platform."
 	}
+}
+
+// commandTimeout is how long a tenant's command may take: its setting, 30
+// seconds when unset.
+func commandTimeout(c db.Credentials) time.Duration {
+	if c.CommandTimeoutSeconds <= 0 {
+		return carcity.DefaultTimeout
+	}
+	return time.Duration(c.CommandTimeoutSeconds) * time.Second
 }
 
 func toPairs(p carcity.Params) []db.Pair {
@@ -149,80 +157,88 @@ func toPairs(p carcity.Params) []db.Pair {
 
 func (s *Server) handleCommands(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
 	ctx := r.Context()
-	p := views.CommandsProps{
-		Page:         s.page(r, tc, "Commands", "commands"),
-		CanSend:      tc.can(permSend),
-		CommandNames: knownCommands,
-	}
+	p := s.consoleProps(r, tc)
 	users := s.userNames(ctx)
-	if id := queryInt64(r, "attempt"); id > 0 {
-		a, err := s.db.FindCommandAttemptByID(ctx, tc.tenant.ID, id)
-		if err != nil {
-			s.fail(w, r, tc, err)
-			return
-		}
-		res := s.commandResult(tc, a, users)
-		p.Result, p.Command, p.Rows = &res, a.Command, res.Params
-	} else if id := queryInt64(r, "from"); id > 0 {
-		a, err := s.db.FindCommandAttemptByID(ctx, tc.tenant.ID, id)
-		if err != nil {
-			s.fail(w, r, tc, err)
-			return
-		}
-		p.Command, p.Rows = a.Command, paramRows(a.Params)
+	command, rows, result, err := s.consoleStart(r, tc, users)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
 	}
-	if err := s.fillHistory(ctx, r, tc, &p, users); err != nil {
+	p.Result = result
+	p.Form, p.Choices = commandForm(command, rows), commandChoices(tc, command)
+	if err := s.fillConsole(ctx, r, tc, &p, users); err != nil {
 		s.fail(w, r, tc, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, views.CommandsPage(p))
 }
 
-func (s *Server) fillHistory(ctx context.Context, r *http.Request, tc *tenantCtx, p *views.CommandsProps,
-	users func(*int64) string) error {
-	f := db.CommandAttemptFilter{BeforeID: queryInt64(r, "before"), Limit: pageSize + 1}
-	attempts, err := s.db.FindCommandAttempts(ctx, tc.tenant.ID, f)
-	if err != nil {
+// consoleStart is what the console's form starts from: the answer just
+// sent (?attempt=), an earlier attempt to send again (?from=), a template
+// (?template=), a command's empty form (?command=), or nothing.
+func (s *Server) consoleStart(r *http.Request, tc *tenantCtx, users func(*int64) string) (
+	command string, rows []views.ParamRow, result *views.CommandResult, err error) {
+	ctx := r.Context()
+	switch {
+	case queryInt64(r, "attempt") > 0 || queryInt64(r, "from") > 0:
+		id := queryInt64(r, "attempt")
+		if id == 0 {
+			id = queryInt64(r, "from")
+		}
+		a, err := s.db.FindCommandAttemptByID(ctx, tc.tenant.ID, id)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if id == queryInt64(r, "attempt") {
+			res := s.commandResult(tc, a, users)
+			result = &res
+		}
+		return a.Command, paramRows(a.Params), result, nil
+	case queryInt64(r, "template") > 0:
+		t, err := s.db.FindCommandTemplateByID(ctx, tc.tenant.ID, queryInt64(r, "template"))
+		if err != nil {
+			return "", nil, nil, err
+		}
+		return t.Command, paramRows(t.Params), nil, nil
+	case commandName.MatchString(r.URL.Query().Get("command")):
+		return r.URL.Query().Get("command"), nil, nil, nil
+	}
+	return "", nil, nil, nil
+}
+
+// consoleProps fills what every rendering of the console shares.
+func (s *Server) consoleProps(r *http.Request, tc *tenantCtx) views.CommandsProps {
+	p := views.CommandsProps{
+		Page:         s.page(r, tc, "Commands", "commands"),
+		CanSend:      tc.can(permSend),
+		CommandNames: catalogueNames(),
+		Choices:      commandChoices(tc, ""),
+	}
+	if p.CanSend {
+		p.TemplateURL = tc.path("/commands/templates")
+	}
+	return p
+}
+
+// fillConsole adds the templates and the filtered history.
+func (s *Server) fillConsole(ctx context.Context, r *http.Request, tc *tenantCtx,
+	p *views.CommandsProps, users func(*int64) string) error {
+	if err := s.fillTemplates(ctx, tc, p); err != nil {
 		return err
 	}
-	if len(attempts) > pageSize {
-		attempts = attempts[:pageSize]
-		p.NextURL = tc.path("/commands?before=") + itoa(attempts[len(attempts)-1].ID)
-	}
-	loc := tenantLocation(tc.tenant)
-	for _, a := range attempts {
-		p.History = append(p.History, views.CommandRow{
-			ID:       a.ID,
-			URL:      tc.path("/commands/") + itoa(a.ID),
-			Command:  a.Command,
-			SentAt:   a.StartedAt.In(loc).Format(timeLayout),
-			User:     users(a.UserID),
-			OK:       a.Outcome == "ok",
-			Outcome:  outcomeText(a.Outcome),
-			Status:   intText(a.Status),
-			Duration: durationText(a.Duration),
-		})
-	}
-	return nil
+	return s.fillHistory(ctx, r, tc, p, users)
 }
 
 func (s *Server) handleCommandSend(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
 	ctx := r.Context()
 	command, rows, params, problem := parseCommandForm(r)
+	status := http.StatusUnprocessableEntity
+	if problem == "" && !s.limiter.allow(tc.tenant.ID) {
+		problem, status = "Too many commands: this dealership sent as many as Citylink allows "+
+			"in a minute. Nothing was sent; try again in a moment.", http.StatusTooManyRequests
+	}
 	if problem != "" {
-		p := views.CommandsProps{
-			Page:         s.page(r, tc, "Commands", "commands"),
-			CanSend:      true,
-			Command:      command,
-			Rows:         rows,
-			CommandNames: knownCommands,
-			FormError:    problem,
-		}
-		if err := s.fillHistory(ctx, r, tc, &p, s.userNames(ctx)); err != nil {
-			s.fail(w, r, tc, err)
-			return
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, views.CommandsPage(p))
+		s.renderConsoleProblem(w, r, tc, status, command, rows, problem)
 		return
 	}
 	a, err := s.sendCommand(ctx, commandSend{
@@ -234,18 +250,38 @@ func (s *Server) handleCommandSend(w http.ResponseWriter, r *http.Request, tc *t
 		s.fail(w, r, tc, err)
 		return
 	}
+	if warnings := commandWarnings(command, params); len(warnings) > 0 {
+		s.flash(r, strings.Join(warnings, " "))
+	}
 	// Post, redirect, get: reloading the result page does not send again.
 	http.Redirect(w, r, tc.path("/commands?attempt=")+itoa(a.ID), http.StatusSeeOther)
 }
 
+// renderConsoleProblem shows the console again with the form as it was
+// sent and what is wrong with it.
+func (s *Server) renderConsoleProblem(w http.ResponseWriter, r *http.Request, tc *tenantCtx,
+	status int, command string, rows []views.ParamRow, problem string) {
+	ctx := r.Context()
+	p := s.consoleProps(r, tc)
+	p.Form, p.Choices = commandForm(command, rows), commandChoices(tc, command)
+	p.FormError = problem
+	if err := s.fillConsole(ctx, r, tc, &p, s.userNames(ctx)); err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	s.render(w, r, status, views.CommandsPage(p))
+}
+
 // parseCommandForm reads the console form: the command, then param and
-// value fields paired in order. Rows left wholly empty are dropped; every
-// other row is kept, so a form with a mistake comes back as it was sent.
+// value fields paired in order. Rows left wholly empty and known fields of
+// the command's form left empty are dropped; every other row is kept, so
+// a form with a mistake comes back as it was sent.
 func parseCommandForm(r *http.Request) (string, []views.ParamRow, carcity.Params, string) {
 	if err := r.ParseForm(); err != nil {
 		return "", nil, nil, "The form could not be read."
 	}
 	command := strings.TrimSpace(r.PostForm.Get("command"))
+	spec, _ := findSpec(command)
 	names, values := r.PostForm["param"], r.PostForm["value"]
 	var rows []views.ParamRow
 	var params carcity.Params
@@ -258,7 +294,7 @@ func parseCommandForm(r *http.Request) (string, []views.ParamRow, carcity.Params
 		if i < len(values) {
 			value = values[i]
 		}
-		if name == "" && value == "" {
+		if value == "" && (name == "" || spec.knownField(name)) {
 			continue
 		}
 		rows = append(rows, views.ParamRow{Name: name, Value: value})
@@ -270,6 +306,11 @@ func parseCommandForm(r *http.Request) (string, []views.ParamRow, carcity.Params
 				"%s is filled in by Citylink from the saved credentials; remove that row.", name))
 		}
 		params = append(params, carcity.Param{Name: name, Value: value})
+	}
+	if command == "batch" && len(problems) == 0 {
+		if why := checkBatch(params); why != "" {
+			problems = append(problems, why)
+		}
 	}
 	if !commandName.MatchString(command) {
 		problems = append([]string{"Give a command name: lowercase letters, digits and _ (such as create_lead)."},
@@ -311,14 +352,14 @@ func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt, users func(*i
 		Messages:   a.Messages,
 		Raw:        a.ResponseBody,
 		Duration:   durationText(a.Duration),
-		Error:      a.Error,
+		Error:      sentence(a.Error),
 		ResendURL:  tc.path("/commands?from=") + itoa(a.ID),
 	}
 	if a.HTTPStatus != nil {
 		res.HTTPStatus = *a.HTTPStatus
 	}
 	if a.Status != nil {
-		res.StatusMeaning = "Error"
+		res.StatusMeaning = "Error (only status 0 means success)"
 		if *a.Status == 0 {
 			res.StatusMeaning = "Success"
 		}
@@ -330,12 +371,24 @@ func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt, users func(*i
 			if b, err := json.MarshalIndent(answer.JSON, "", "  "); err == nil {
 				res.JSON = string(b)
 			}
+			if a.Command == "batch" {
+				res.Items = batchItems(a.ResponseBody, paramValue(a.Params, "json"))
+			}
 		}
 		for _, g := range answer.FieldGroups() {
 			res.Fields = append(res.Fields, views.FieldGroup{Name: g.Name, Values: g.Values, Indexed: g.Indexed})
 		}
 	}
 	return res
+}
+
+func paramValue(p []db.Pair, name string) string {
+	for _, x := range p {
+		if x.Name == name {
+			return x.Value
+		}
+	}
+	return ""
 }
 
 func paramRows(p []db.Pair) []views.ParamRow {
@@ -383,6 +436,20 @@ func outcomeText(o string) string {
 		return t
 	}
 	return o
+}
+
+// sentence makes an error message read as a sentence on a page: the
+// protocol client's messages start in lowercase and have no full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[size:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }
 
 func intText(n *int) string {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -43,4 +44,15 @@ func tenantLocation(t db.Tenant) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// nonEmptyQuery makes query parameters of the named values that are set.
+func nonEmptyQuery(values map[string]string) url.Values {
+	q := url.Values{}
+	for name, v := range values {
+		if v != "" {
+			q.Set(name, v)
+		}
+	}
+	return q
 }

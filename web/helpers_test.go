@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -29,17 +30,27 @@ type testApp struct {
 	app *web.Server
 }
 
+// loopback lets the tests' commands reach simulators on 127.0.0.1, which
+// the outbound guard refuses by default.
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
 func newTestApp(tb testing.TB, opts ...func(*web.Config)) *testApp {
 	tb.Helper()
-	dbURL := dbtest.URL(tb)
-	d := dbtest.Open(tb, dbURL)
-	cfg := web.Config{JobRetryBase: 50 * time.Millisecond}
-	for _, o := range opts {
-		o(&cfg)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return newTestAppLog(tb, log, opts...)
+}
+
+// newTestAppLog is newTestApp writing its logs to log.
+func newTestAppLog(tb testing.TB, log *slog.Logger, opts ...func(*web.Config)) *testApp {
+	tb.Helper()
+	dbURL := dbtest.URL(tb)
+	d := dbtest.Open(tb, dbURL)
+	cfg := web.Config{JobRetryBase: 50 * time.Millisecond, AllowTargets: loopback}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	app, err := web.New(cfg, d, log)
 	if err != nil {

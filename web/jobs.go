@@ -34,9 +34,10 @@ func (AuthenticateNotificationsArgs) InsertOpts() river.InsertOpts {
 	}}
 }
 
-// With a doubling delay from 10 s capped at an hour, 30 attempts span
-// roughly a day before the follow-up gives up.
-const followUpMaxAttempts = 30
+// With a doubling delay from 10 s capped at an hour (followUpDelay), the
+// 31 waits between 32 tries add up to about 23.4 hours: the follow-up
+// gives up after about a day.
+const followUpMaxAttempts = 32
 
 type authenticateNotificationsWorker struct {
 	river.WorkerDefaults[AuthenticateNotificationsArgs]
@@ -52,6 +53,7 @@ func (w *authenticateNotificationsWorker) Work(ctx context.Context,
 		command:  "authenticate_notifications",
 		source:   "handshake",
 	})
+	w.s.recordFollowUp(context.WithoutCancel(ctx), job, attempt, err)
 	if err != nil {
 		return fmt.Errorf("authenticate_notifications attempt %d: %w", job.Attempt, err)
 	}
@@ -63,11 +65,7 @@ func (w *authenticateNotificationsWorker) Work(ctx context.Context,
 
 // NextRetry doubles the wait from the server's base delay up to an hour.
 func (w *authenticateNotificationsWorker) NextRetry(job *river.Job[AuthenticateNotificationsArgs]) time.Time {
-	delay := w.s.retryBase()
-	for i := 1; i < job.Attempt && delay < time.Hour; i++ {
-		delay *= 2
-	}
-	return time.Now().Add(min(delay, time.Hour))
+	return time.Now().Add(followUpDelay(w.s.retryBase(), job.Attempt))
 }
 
 func (s *Server) retryBase() time.Duration {
@@ -113,7 +111,13 @@ func newJobClient(s *Server) (*river.Client[pgx.Tx], error) {
 	})
 }
 
+// enqueueAuthenticateNotifications queues the follow-up of a passive
+// handshake. Its state is marked pending first, so that a job that runs at
+// once cannot have its outcome overwritten.
 func (s *Server) enqueueAuthenticateNotifications(ctx context.Context, tenantID int64) error {
+	if err := s.db.StartHandshakeFollowUp(ctx, tenantID); err != nil {
+		return err
+	}
 	_, err := s.jobs.Insert(ctx, AuthenticateNotificationsArgs{TenantID: tenantID}, nil)
 	return err
 }

@@ -47,7 +47,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /t/{slug}/requests/{id}", s.tenant(permRead, s.handleHookRequest))
 	mux.HandleFunc("GET /t/{slug}/commands", s.tenant(permRead, s.handleCommands))
 	mux.HandleFunc("POST /t/{slug}/commands", s.tenant(permSend, s.handleCommandSend))
+	mux.HandleFunc("GET /t/{slug}/commands/export", s.tenant(permRead, s.handleCommandExport))
 	mux.HandleFunc("GET /t/{slug}/commands/{id}", s.tenant(permRead, s.handleCommandAttempt))
+	mux.HandleFunc("POST /t/{slug}/commands/templates", s.tenant(permSend, s.handleTemplateSave))
+	mux.HandleFunc("POST /t/{slug}/commands/templates/{id}/delete",
+		s.tenant(permSend, s.handleTemplateDelete))
 	mux.HandleFunc("GET /t/{slug}/settings", s.tenant(permRead, s.handleSettings))
 	mux.HandleFunc("POST /t/{slug}/settings", s.tenant(permSettings, s.handleSettingsSave))
 	mux.HandleFunc("POST /t/{slug}/settings/rotate-hook", s.tenant(permSettings, s.handleRotateHook))
@@ -59,6 +63,7 @@ func (s *Server) Handler() http.Handler {
 		s.tenant(permStaff, s.handleInviteRevoke))
 	mux.HandleFunc("POST /t/{slug}/staff/{id}/role", s.tenant(permStaff, s.handleMemberRole))
 	mux.HandleFunc("POST /t/{slug}/staff/{id}/remove", s.tenant(permStaff, s.handleMemberRemove))
+	mux.HandleFunc("POST /t/{slug}/settings/test", s.tenant(permSettings, s.handleSettingsTest))
 	mux.HandleFunc("GET /t/{slug}/audit", s.tenant(permAudit, s.handleAudit))
 	mux.HandleFunc("GET /t/{slug}/audit/export", s.tenant(permAudit, s.handleAuditExport))
 

@@ -135,7 +135,8 @@ func (b *browser) status(method, path string, form url.Values) (int, string) {
 }
 
 // seedTenantData gives a tenant a notification, a command attempt, an
-// audit event, a pending invite and a member beyond its owner, and returns
+// audit event, a pending invite, a command template and a member beyond
+// its owner, and returns
 // the ids a route's {id} may take, keyed by the segment before it.
 func seedTenantData(tb testing.TB, a *testApp, t db.Tenant, secret string) map[string]int64 {
 	tb.Helper()
@@ -159,9 +160,14 @@ func seedTenantData(tb testing.TB, a *testApp, t db.Tenant, secret string) map[s
 	if err != nil {
 		tb.Fatalf("invite of %s: %v", t.Slug, err)
 	}
+	tpl, err := a.db.CreateCommandTemplate(ctx, db.CommandTemplate{TenantID: t.ID,
+		Name: "template " + secret, Command: "create_lead", CreatedBy: &member.ID})
+	if err != nil {
+		tb.Fatalf("template of %s: %v", t.Slug, err)
+	}
 	return map[string]int64{
 		"notifications": notes[0].ID, "requests": notes[0].RequestID, "commands": cmd.ID,
-		"staff": member.ID, "invites": inv.ID,
+		"staff": member.ID, "invites": inv.ID, "templates": tpl.ID,
 	}
 }
 
@@ -245,14 +251,19 @@ func TestRoutes_Roles(t *testing.T) {
 			t.Errorf("%s %s: permission %q, want one for admins and owners only", r.method, r.path, r.perm)
 		}
 		for _, role := range web.Roles() {
-			// Staff actions use up their target: give each request a
-			// fresh invite and the member back.
+			// Staff and template actions use up their target: give each
+			// request a fresh invite, template and the member back.
 			target := mustCreateMember(t, a.db, acme, "target@acme.test", "viewer")
 			inv, _, err := a.db.CreateInvite(ctx, acme.ID, "fresh@acme.test", "viewer", target.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids["staff"], ids["invites"] = target.ID, inv.ID
+			tpl, err := a.db.CreateCommandTemplate(ctx, db.CommandTemplate{TenantID: acme.ID,
+				Name: "fresh " + role + " " + r.method + " " + r.path, Command: "create_lead"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids["staff"], ids["invites"], ids["templates"] = target.ID, inv.ID, tpl.ID
 			var form url.Values
 			if r.method == http.MethodPost {
 				form = routeForm

@@ -6,7 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -27,10 +27,16 @@ type Config struct {
 	SecureCookies bool
 	// HookBodyLimit caps the size of a notification request body.
 	HookBodyLimit int64
-	// CommandTimeout bounds one command sent to the platform.
+	// CommandTimeout bounds one command sent to the platform; a tenant's
+	// own timeout setting can shorten it, never lengthen it.
 	CommandTimeout time.Duration
-	// HTTPClient sends commands; nil means a default client.
-	HTTPClient *http.Client
+	// AllowTargets are the address ranges commands may reach although
+	// they are loopback, private or reserved, and the only ones plain
+	// http may reach (CITYLINK_ALLOW_TARGETS).
+	AllowTargets []netip.Prefix
+	// CommandRate is how many commands one tenant may send per minute
+	// (CITYLINK_COMMAND_RATE); zero means DefaultCommandRate.
+	CommandRate int
 	// JobRetryBase is the first delay before a failed background job is
 	// tried again; it doubles on each try. Zero means 10 seconds.
 	JobRetryBase time.Duration
@@ -46,6 +52,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *scs.SessionManager
 	client   *carcity.Client
+	limiter  *commandLimiter
 	jobs     *river.Client[pgxTx]
 	store    *pgxstore.PostgresStore
 	hub      *hub
@@ -62,11 +69,13 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		cfg.CommandTimeout = 30 * time.Second
 	}
 	s := &Server{
-		cfg:    cfg,
-		db:     d,
-		log:    log,
-		client: &carcity.Client{HTTP: cfg.HTTPClient, Timeout: cfg.CommandTimeout},
-		hub:    newHub(),
+		cfg: cfg,
+		db:  d,
+		log: log,
+		client: &carcity.Client{HTTP: newGuardedClient(cfg.AllowTargets),
+			Timeout: cfg.CommandTimeout},
+		limiter: newCommandLimiter(cfg.CommandRate),
+		hub:     newHub(),
 	}
 	// The store's own cleanup goroutine is left off (it races with its
 	// StopCleanup); a periodic job removes expired sessions instead.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,12 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request, tc *tena
 		s.fail(w, r, tc, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.SettingsPage(s.settingsProps(r, tc, creds)))
+	p := s.settingsProps(r, tc, creds)
+	if err := s.fillSettingsConsole(r, tc, &p); err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.SettingsPage(p))
 }
 
 func (s *Server) settingsProps(r *http.Request, tc *tenantCtx, c db.Credentials) views.SettingsProps {
@@ -32,8 +38,10 @@ func (s *Server) settingsProps(r *http.Request, tc *tenantCtx, c db.Credentials)
 		AuthMode:        c.AuthMode,
 		AllowPlain:      c.AllowPlain,
 		CommandAuth:     c.CommandAuth,
+		CommandTimeout:  strconv.Itoa(int(commandTimeout(c).Seconds())),
 		NotificationURL: s.notificationURL(r, tc.tenant),
 		TimeZone:        tc.tenant.TimeZone,
+		TestURL:         tc.path("/settings/test"),
 	}
 }
 
@@ -72,6 +80,7 @@ func (s *Server) handleSettingsSave(w http.ResponseWriter, r *http.Request, tc *
 		p := s.settingsProps(r, tc, creds)
 		p.ServiceURL, p.LoginID = deref(u.ServiceURL), deref(u.LoginID)
 		p.AuthMode, p.CommandAuth, p.AllowPlain = deref(u.AuthMode), deref(u.CommandAuth), *u.AllowPlain
+		p.CommandTimeout = r.PostFormValue("command_timeout_seconds")
 		p.Errors = errs
 		s.render(w, r, http.StatusUnprocessableEntity, views.SettingsPage(p))
 		return
@@ -132,6 +141,14 @@ func parseSettingsForm(r *http.Request) (db.CredentialsUpdate, map[string]string
 	case "plain", "static_token", "derived_token":
 	default:
 		errs["command_auth"] = "Choose how commands authenticate."
+	}
+	if v := strings.TrimSpace(r.PostFormValue("command_timeout_seconds")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 120 {
+			errs["command_timeout_seconds"] = "Give a whole number of seconds from 1 to 120."
+		} else {
+			u.CommandTimeoutSeconds = &n
+		}
 	}
 	if len(*u.LoginID) > 200 {
 		errs["login_id"] = "The login id is too long."

@@ -139,7 +139,7 @@ func TestBrowser_FirstRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	base := startServe(t, bin, dbURL)
+	base := startServe(t, bin, dbURL, allowSimulator)
 	sim.SetNotifyURL(base + web.NotificationPath(tenant))
 	simCtx, stopSim := context.WithCancel(context.Background())
 	t.Cleanup(stopSim)
@@ -194,6 +194,10 @@ func TestBrowser_FirstRun(t *testing.T) {
 		t.Errorf("the simulator has %d leads, want 1", len(leads))
 	}
 }
+
+// allowSimulator lets the binary send commands to the simulator, which
+// listens on loopback over plain http.
+const allowSimulator = "CITYLINK_ALLOW_TARGETS=127.0.0.0/8"
 
 // paramInput selects the name or value input of the console's n-th row.
 func paramInput(n int, field string) string {

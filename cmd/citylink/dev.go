@@ -70,6 +70,9 @@ func dev(ctx context.Context, e env, stdout io.Writer, log *slog.Logger) error {
 		e.PublicURL = appURL
 	}
 	serviceURL := "http://" + simLn.Addr().String() + "/service"
+	// The simulator listens on loopback over plain http, which the outbound
+	// guard refuses unless allowed.
+	e.AllowTargets = "127.0.0.0/8," + e.AllowTargets
 
 	tenant, err := seedDemo(ctx, d, secrets.AdminPassword, serviceURL)
 	if err != nil {

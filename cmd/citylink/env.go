@@ -30,6 +30,9 @@ type env struct {
 	CommandTimeout time.Duration
 	SecureCookies  bool
 	LocalPGPort    int
+	// AllowTargets is CITYLINK_ALLOW_TARGETS, parsed by runApp.
+	AllowTargets string
+	CommandRate  int
 }
 
 func loadEnv() env {
@@ -42,6 +45,10 @@ func loadEnv() env {
 		OldSecretKeys: os.Getenv("CITYLINK_SECRET_KEY_OLD"),
 		DataDir:       getenv("CITYLINK_DATA_DIR", ".citylink"),
 		LocalPGPort:   54329,
+		AllowTargets:  os.Getenv("CITYLINK_ALLOW_TARGETS"),
+	}
+	if n, err := strconv.Atoi(os.Getenv("CITYLINK_COMMAND_RATE")); err == nil && n > 0 {
+		e.CommandRate = n
 	}
 	if n, err := strconv.ParseInt(os.Getenv("CITYLINK_HOOK_BODY_LIMIT"), 10, 64); err == nil && n > 0 {
 		e.HookBodyLimit = n

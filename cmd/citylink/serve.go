@@ -30,11 +30,17 @@ func serve(ctx context.Context, e env, log *slog.Logger) error {
 // runApp serves the application on ln until ctx ends, then shuts down
 // gracefully: open requests and running jobs get a few seconds to finish.
 func runApp(ctx context.Context, e env, d *db.DB, ln net.Listener, log *slog.Logger) error {
+	allow, err := web.ParseAllowTargets(e.AllowTargets)
+	if err != nil {
+		return fmt.Errorf("CITYLINK_ALLOW_TARGETS: %w", err)
+	}
 	app, err := web.New(web.Config{
 		PublicURL:      e.PublicURL,
 		SecureCookies:  e.SecureCookies,
 		HookBodyLimit:  e.HookBodyLimit,
 		CommandTimeout: e.CommandTimeout,
+		AllowTargets:   allow,
+		CommandRate:    e.CommandRate,
 	}, d, log)
 	if err != nil {
 		return err
