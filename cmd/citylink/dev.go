@@ -174,7 +174,7 @@ func seedDemo(ctx context.Context, d *db.DB, adminPassword, serviceURL string) (
 	mode, plain := "immediate", false
 	_, err = d.UpdateCredentials(ctx, t.ID, db.CredentialsUpdate{
 		ServiceURL: &serviceURL, LoginID: &demoAccount.LoginID, Password: &demoAccount.Password,
-		CommKey: &demoAccount.CommKey,
+		CommKey:  &demoAccount.CommKey,
 		AuthMode: &mode, AllowPlain: &plain,
 	})
 	return t, err
