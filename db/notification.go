@@ -21,6 +21,8 @@ type Notification struct {
 	RepeatOf   *int64 // the same message of the delivery this one re-sends
 	ReadAt     *time.Time
 	ReadBy     *int64
+	// ReadByEmail is the email of the user who marked it read, if any.
+	ReadByEmail string
 }
 
 // NotificationFilter selects notifications, newest first (by id).
@@ -45,7 +47,8 @@ func (d *DB) FindNotifications(
 		c.add("type = $%d", f.Type)
 	}
 	if f.Query != "" {
-		c.add("(type ILIKE $%[1]d OR data::text ILIKE $%[1]d)", likePattern(f.Query))
+		// The same expression as the trigram index notifications_search.
+		c.add("(type || ' ' || coalesce(data::text, '')) ILIKE $%d", likePattern(f.Query))
 	}
 	if f.From != nil {
 		c.add("received_at >= $%d", *f.From)
@@ -88,7 +91,8 @@ func (d *DB) findNotifications(
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `
 			SELECT tenant_id, id, request_id, position, type, data, received_at, repeat_of,
-			       read_at, read_by
+			       read_at, read_by,
+			       coalesce((SELECT email FROM users WHERE id = read_by), '') AS read_by_email
 			FROM notifications
 			WHERE `+c.where()+`
 			ORDER BY id DESC

@@ -177,3 +177,11 @@ func headerRows(headers []HeaderLine) []ParamRow {
 	}
 	return rows
 }
+
+// containerLabel names an object or array and its size in a tree.
+func containerLabel(n JSONNode) string {
+	if n.Kind == "array" {
+		return "[" + itoa(len(n.Children)) + "]"
+	}
+	return "{" + itoa(len(n.Children)) + "}"
+}

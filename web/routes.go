@@ -35,7 +35,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /t/{slug}/{$}", s.tenant(permRead, s.handleDashboard))
 	mux.HandleFunc("GET /t/{slug}/notifications", s.tenant(permRead, s.handleNotifications))
 	mux.HandleFunc("GET /t/{slug}/notifications/stream", s.tenant(permRead, s.handleNotificationStream))
+	mux.HandleFunc("GET /t/{slug}/notifications/export", s.tenant(permRead, s.handleNotificationsExport))
+	// Viewers may mark read too: the read state is their inbox's, not the platform's.
+	mux.HandleFunc("POST /t/{slug}/notifications/read", s.tenant(permRead, s.handleNotificationsRead))
 	mux.HandleFunc("GET /t/{slug}/notifications/{id}", s.tenant(permRead, s.handleNotification))
+	mux.HandleFunc("GET /t/{slug}/requests", s.tenant(permRead, s.handleHookRequests))
 	mux.HandleFunc("GET /t/{slug}/requests/{id}", s.tenant(permRead, s.handleHookRequest))
 	mux.HandleFunc("GET /t/{slug}/commands", s.tenant(permRead, s.handleCommands))
 	mux.HandleFunc("POST /t/{slug}/commands", s.tenant(permSend, s.handleCommandSend))
@@ -43,6 +47,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /t/{slug}/settings", s.tenant(permRead, s.handleSettings))
 	mux.HandleFunc("POST /t/{slug}/settings", s.tenant(permSettings, s.handleSettingsSave))
 	mux.HandleFunc("POST /t/{slug}/settings/rotate-hook", s.tenant(permSettings, s.handleRotateHook))
+	mux.HandleFunc("POST /t/{slug}/settings/retention", s.tenant(permSettings, s.handleRetentionSave))
 	mux.HandleFunc("GET /t/{slug}/audit", s.tenant(permAudit, s.handleAudit))
 
 	csrf := http.NewCrossOriginProtection()

@@ -31,6 +31,7 @@ func (s *Server) settingsProps(r *http.Request, tc *tenantCtx, c db.Credentials)
 		AllowPlain:      c.AllowPlain,
 		CommandAuth:     c.CommandAuth,
 		NotificationURL: s.notificationURL(r, tc.tenant),
+		Retention:       retentionProps(tc),
 	}
 }
 
