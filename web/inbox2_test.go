@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bufio"
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -179,5 +181,48 @@ func TestDashboard(t *testing.T) {
 	}
 	if !strings.Contains(body, "/hooks/"+acme.HookToken) {
 		t.Errorf("the dashboard lacks the notification URL")
+	}
+}
+
+func TestNotificationStream_KeepsFilter(t *testing.T) {
+	a := newTestApp(t)
+	acme := mustCreateTenant(t, a.db, "acme")
+	mustCreateMember(t, a.db, acme, "viewer@acme.test", "viewer")
+	br := a.signIn(t, "viewer@acme.test")
+	before := mustDeliver(t, a.db, acme, time.Now(), "", object("new_user", `{"first_name":"Old"}`))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		br.base+"/t/acme/notifications/stream?type=new_user&after="+itoa(before.ID), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := br.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+
+	postHook(t, a.srv.URL, "/hooks/"+acme.HookToken,
+		`{"request":"delivery","messages":[{"type":"generic","data":"Not this one"}]}`)
+	postHook(t, a.srv.URL, "/hooks/"+acme.HookToken,
+		`{"request":"delivery","messages":[{"type":"new_user","data":{"first_name":"Jane"}}]}`)
+
+	sc := bufio.NewScanner(res.Body)
+	var data strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "data: ") {
+			data.WriteString(line)
+		}
+		if line == "" && strings.Contains(data.String(), "Jane") {
+			break
+		}
+	}
+	got := data.String()
+	if !strings.Contains(got, "Jane") || strings.Contains(got, "Not this one") ||
+		strings.Contains(got, "Old") {
+		t.Errorf("events: got %q, want only Jane's row", got)
 	}
 }
