@@ -1095,7 +1095,7 @@ func HookRequestPage(p HookRequestProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = back(tenantURL(p.Page.TenantSlug, "/notifications"), "Notifications").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = back(tenantURL(p.Page.TenantSlug, "/requests"), "Requests").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

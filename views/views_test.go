@@ -121,10 +121,10 @@ var goldenCases = []struct {
 		ExportURL: "/t/demo/notifications/export?type=new_user",
 	})},
 	{"notification", NotificationPage(NotificationProps{
-		Page:        testPage("Notification 2"),
-		ID:          2,
-		Type:        "new_user",
-		ReceivedAt:  "2025-12-03 11:30:01",
+		Page:       testPage("Notification 2"),
+		ID:         2,
+		Type:       "new_user",
+		ReceivedAt: "2025-12-03 11:30:01",
 		Message: Message{
 			Person: &Person{FirstName: "John", LastName: "Doe", Email: "john@example.com"},
 			Tree: &JSONNode{Kind: "object", JSON: `{"first_name":"John","last_name":"Doe"}`,

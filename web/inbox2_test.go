@@ -108,11 +108,13 @@ func TestRetention_Setting(t *testing.T) {
 	if err != nil || tenant.RetentionDays != 30 {
 		t.Errorf("retention: got %d (%v), want 30", tenant.RetentionDays, err)
 	}
-	if res := admin.post("/t/acme/settings/retention", url.Values{"retention_days": {"0"}}); res.status != 400 {
+	res = admin.post("/t/acme/settings/retention", url.Values{"retention_days": {"0"}})
+	if res.status != 400 {
 		t.Errorf("0 days: got %d, want 400", res.status)
 	}
 	viewer := a.signIn(t, "viewer@acme.test")
-	if res := viewer.post("/t/acme/settings/retention", url.Values{"retention_days": {"5"}}); res.status != 403 {
+	res = viewer.post("/t/acme/settings/retention", url.Values{"retention_days": {"5"}})
+	if res.status != 403 {
 		t.Errorf("a viewer: got %d, want 403", res.status)
 	}
 	events, _ := a.db.FindAuditEvents(context.Background(), acme.ID,

@@ -76,7 +76,8 @@ func newInbox(t *testing.T) *inboxFixture {
 		}
 		return ns[0].ID
 	}
-	f.ids["old"] = first(mustDeliver(t, a.db, tenant, old, "h-old", text("generic", "Old Toyota lead")))
+	f.ids["old"] = first(mustDeliver(t, a.db, tenant, old, "h-old",
+		text("generic", "Old Toyota lead")))
 	f.ids["hello"] = first(mustDeliver(t, a.db, tenant, now.Add(-time.Hour), "h1",
 		text("generic", "Hello World")))
 	f.ids["john"] = first(mustDeliver(t, a.db, tenant, now.Add(-50*time.Minute), "h2",
@@ -245,7 +246,8 @@ func TestNotifications_ReadState(t *testing.T) {
 		t.Errorf("unread after marking: got %v, want %v", got, want)
 	}
 	detail := f.br.get("/t/acme/notifications/" + itoa(id["hello"])).body
-	if got := testidText(detail, "read-state"); !strings.HasPrefix(got, "Read by viewer@acme.test at ") {
+	got := testidText(detail, "read-state")
+	if !strings.HasPrefix(got, "Read by viewer@acme.test at ") {
 		t.Errorf("read state: got %q, want read by viewer@acme.test", got)
 	}
 
@@ -255,9 +257,9 @@ func TestNotifications_ReadState(t *testing.T) {
 	if loc := res.header.Get("Location"); loc != "/t/acme/notifications/"+itoa(id["hello"]) {
 		t.Errorf("a foreign back URL: got redirect to %q, want the notification", loc)
 	}
-	got := f.list(t, "unread=1")
-	if want := []int64{id["car"], id["hello"], id["old"]}; !slices.Equal(got, want) {
-		t.Errorf("unread after unmarking: got %v, want %v", got, want)
+	ids := f.list(t, "unread=1")
+	if want := []int64{id["car"], id["hello"], id["old"]}; !slices.Equal(ids, want) {
+		t.Errorf("unread after unmarking: got %v, want %v", ids, want)
 	}
 
 	if res := f.br.post("/t/acme/notifications/read", url.Values{
@@ -338,7 +340,8 @@ func TestNotifications_Export(t *testing.T) {
 		if len(rows) != 3 {
 			t.Fatalf("got %d rows, want 3", len(rows))
 		}
-		if rows[0].ID != f.ids["repeat"] || rows[0].RepeatOf == nil || *rows[0].RepeatOf != f.ids["hello"] {
+		r := rows[0]
+		if r.ID != f.ids["repeat"] || r.RepeatOf == nil || *r.RepeatOf != f.ids["hello"] {
 			t.Errorf("first row: got %+v, want the repeat of %d", rows[0], f.ids["hello"])
 		}
 	})
