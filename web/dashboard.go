@@ -24,7 +24,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, tc *ten
 	now := time.Now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	from := today.AddDate(0, 0, 1-chartDays)
-	st, err := s.db.FindInboxStats(ctx, tc.tenant.ID, loc.String(), today, from)
+	zone := loc.String()
+	if loc == time.Local {
+		zone = "UTC" // "Local" names no zone that Postgres knows
+	}
+	st, err := s.db.FindInboxStats(ctx, tc.tenant.ID, zone, today, from)
 	if err != nil {
 		s.fail(w, r, tc, err)
 		return
