@@ -11,6 +11,9 @@ import (
 type conds struct {
 	sql  []string
 	args []any
+	// planEachTime asks for a plan made for these arguments rather than
+	// a cached generic one.
+	planEachTime bool
 }
 
 func tenantConds(tenantID int64) *conds {

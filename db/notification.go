@@ -48,6 +48,10 @@ func (d *DB) FindNotifications(
 	}
 	if f.Query != "" {
 		// The same expression as the trigram index notifications_search.
+		// The plan must see the pattern: a rare one wants the index, a
+		// common one the newest rows first. A cached generic plan cannot
+		// tell them apart, so search queries are planned each time.
+		c.planEachTime = true
 		c.add("(type || ' ' || coalesce(data::text, '')) ILIKE $%d", likePattern(f.Query))
 	}
 	if f.From != nil {
@@ -87,16 +91,21 @@ func (d *DB) FindNotificationByID(ctx context.Context, tenantID, id int64) (Noti
 func (d *DB) findNotifications(
 	ctx context.Context, tenantID int64, c *conds, n int,
 ) ([]Notification, error) {
+	sql := `
+		SELECT tenant_id, id, request_id, position, type, data, received_at, repeat_of,
+		       read_at, read_by,
+		       coalesce((SELECT email FROM users WHERE id = read_by), '') AS read_by_email
+		FROM notifications
+		WHERE ` + c.where() + `
+		ORDER BY id DESC
+		LIMIT ` + c.limit(n)
+	args := c.args
+	if c.planEachTime {
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
 	var ns []Notification
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `
-			SELECT tenant_id, id, request_id, position, type, data, received_at, repeat_of,
-			       read_at, read_by,
-			       coalesce((SELECT email FROM users WHERE id = read_by), '') AS read_by_email
-			FROM notifications
-			WHERE `+c.where()+`
-			ORDER BY id DESC
-			LIMIT `+c.limit(n), c.args...)
+		rows, _ := tx.Query(ctx, sql, args...)
 		var err error
 		ns, err = pgx.CollectRows(rows, pgx.RowToStructByName[Notification])
 		return err
