@@ -9,6 +9,7 @@ const (
 	chartLeft   = 40 // room for the scale
 	chartBottom = 24 // room for the dates
 	chartTop    = 8
+	chartRight  = 24 // room for the last date's label
 )
 
 // chartRect is one coloured part of a day's bar.
@@ -81,7 +82,7 @@ func chartScale(c Chart) []chartTick {
 }
 
 func chartViewBox() string {
-	return "0 0 " + strconv.Itoa(chartWidth) + " " + strconv.Itoa(chartHeight)
+	return "0 0 " + strconv.Itoa(chartWidth+chartRight) + " " + strconv.Itoa(chartHeight)
 }
 
 func chartBaseline() string { return strconv.Itoa(chartHeight - chartBottom) }
