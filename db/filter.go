@@ -11,9 +11,6 @@ import (
 type conds struct {
 	sql  []string
 	args []any
-	// planEachTime asks for a plan made for these arguments rather than
-	// a cached generic one.
-	planEachTime bool
 }
 
 func tenantConds(tenantID int64) *conds {
@@ -26,11 +23,14 @@ func (c *conds) add(cond string, arg any) {
 	c.sql = append(c.sql, fmt.Sprintf(cond, len(c.args)))
 }
 
-// limit appends arg and returns its placeholder, for LIMIT.
-func (c *conds) limit(n int) string {
-	c.args = append(c.args, limit(n))
+// arg appends v and returns its placeholder.
+func (c *conds) arg(v any) string {
+	c.args = append(c.args, v)
 	return fmt.Sprintf("$%d", len(c.args))
 }
+
+// limit appends n, bounded, and returns its placeholder, for LIMIT.
+func (c *conds) limit(n int) string { return c.arg(limit(n)) }
 
 func (c *conds) where() string {
 	return strings.Join(c.sql, " AND ")

@@ -46,14 +46,6 @@ func (d *DB) FindNotifications(
 	if f.Type != "" {
 		c.add("type = $%d", f.Type)
 	}
-	if f.Query != "" {
-		// The same expression as the trigram index notifications_search.
-		// The plan must see the pattern: a rare one wants the index, a
-		// common one the newest rows first. A cached generic plan cannot
-		// tell them apart, so search queries are planned each time.
-		c.planEachTime = true
-		c.add("(type || ' ' || coalesce(data::text, '')) ILIKE $%d", likePattern(f.Query))
-	}
 	if f.From != nil {
 		c.add("received_at >= $%d", *f.From)
 	}
@@ -69,12 +61,33 @@ func (d *DB) FindNotifications(
 	if f.BeforeID > 0 {
 		c.add("id < $%d", f.BeforeID)
 	}
+	if f.Query != "" {
+		searchCond(c, f)
+	}
 
 	ns, err := d.findNotifications(ctx, tenantID, c, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("find notifications: %w", err)
 	}
 	return ns, nil
+}
+
+// searchCond limits c to the notifications that the search function
+// finds with all of f's conditions; migration 0003 says why the search
+// runs there. The other conditions stay in c too, as the second wall.
+func searchCond(c *conds, f NotificationFilter) {
+	var typ *string
+	if f.Type != "" {
+		typ = &f.Type
+	}
+	var before *int64
+	if f.BeforeID > 0 {
+		before = &f.BeforeID
+	}
+	c.sql = append(c.sql, fmt.Sprintf(
+		"id IN (SELECT citylink_search_notifications(%s, %s, %s, %s, %s, %s, %s, %s))",
+		c.arg(likePattern(f.Query)), c.arg(typ), c.arg(f.From), c.arg(f.To), c.arg(f.Unread),
+		c.arg(f.WithRepeats), c.arg(before), c.arg(limit(f.Limit))))
 }
 
 // FindNotificationByID returns one notification of the tenant.
@@ -99,13 +112,9 @@ func (d *DB) findNotifications(
 		WHERE ` + c.where() + `
 		ORDER BY id DESC
 		LIMIT ` + c.limit(n)
-	args := c.args
-	if c.planEachTime {
-		args = append([]any{pgx.QueryExecModeExec}, args...)
-	}
 	var ns []Notification
 	err := d.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, sql, args...)
+		rows, _ := tx.Query(ctx, sql, c.args...)
 		var err error
 		ns, err = pgx.CollectRows(rows, pgx.RowToStructByName[Notification])
 		return err

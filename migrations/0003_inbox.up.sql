@@ -33,3 +33,88 @@ CREATE INDEX hook_requests_repeat_of ON hook_requests (tenant_id, repeat_of)
 
 -- The requests log filters by outcome.
 CREATE INDEX hook_requests_outcome ON hook_requests (tenant_id, outcome, id DESC);
+
+-- The text search must run through the trigram index, but under row-level
+-- security it cannot: ILIKE is not a leakproof operator, so the planner
+-- evaluates it only after the policy, row by row, and a search of a large
+-- tenant reads all its rows. Only a superuser can mark an operator
+-- leakproof, so the search runs instead in the function below, as the role
+-- citylink_search, whose own policy lets the index be used. The function
+-- still reads only the tenant of the transaction's citylink.tenant_id, the
+-- same setting the policies read, so it opens no door the policies close.
+-- citylink_search cannot log in and citylink_app is not a member of it:
+-- the function is the only way to act as it.
+--
+-- The migrating role must be able to become citylink_search, to give it
+-- the function, but must not have its rights by itself: then the policy
+-- would let the owner read every tenant's notifications. So it is a
+-- member through citylink_search_keeper, a NOINHERIT role, which passes on
+-- the membership but not the rights. Both roles are cluster-wide, like
+-- citylink_app, hence the same care when creating them (an administrator
+-- may also create them beforehand, as the tests do).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'citylink_search') THEN
+        BEGIN
+            CREATE ROLE citylink_search NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'citylink_search_keeper') THEN
+        BEGIN
+            CREATE ROLE citylink_search_keeper NOLOGIN NOINHERIT;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+    IF NOT pg_has_role('citylink_search_keeper', 'citylink_search', 'MEMBER') THEN
+        GRANT citylink_search TO citylink_search_keeper;
+    END IF;
+    IF NOT pg_has_role(current_user, 'citylink_search', 'MEMBER') THEN
+        EXECUTE format('GRANT citylink_search_keeper TO %I', current_user);
+    END IF;
+END
+$$;
+
+GRANT SELECT ON notifications TO citylink_search;
+CREATE POLICY search ON notifications FOR SELECT TO citylink_search USING (true);
+
+-- Returns the ids of the current tenant's notifications matching all the
+-- list's filters, newest first. EXECUTE plans the query for the values
+-- given, so a rare pattern takes the index and a common one the newest
+-- rows. A NULL filter value means no condition.
+CREATE FUNCTION citylink_search_notifications(
+    p_pattern text, p_type text, p_from timestamptz, p_to timestamptz,
+    p_unread boolean, p_repeats boolean, p_before bigint, p_limit int
+) RETURNS SETOF bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY EXECUTE $q$
+        SELECT id FROM notifications
+        WHERE tenant_id = nullif(current_setting('citylink.tenant_id', true), '')::bigint
+          AND (type || ' ' || coalesce(data::text, '')) ILIKE $1
+          AND ($2::text IS NULL OR type = $2)
+          AND ($3::timestamptz IS NULL OR received_at >= $3)
+          AND ($4::timestamptz IS NULL OR received_at < $4)
+          AND (NOT $5 OR read_at IS NULL)
+          AND ($6 OR repeat_of IS NULL)
+          AND ($7::bigint IS NULL OR id < $7)
+        ORDER BY id DESC
+        LIMIT $8
+    $q$ USING p_pattern, p_type, p_from, p_to, p_unread, p_repeats, p_before, p_limit;
+END
+$$;
+
+REVOKE ALL ON FUNCTION citylink_search_notifications(text, text, timestamptz, timestamptz,
+    boolean, boolean, bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION citylink_search_notifications(text, text, timestamptz, timestamptz,
+    boolean, boolean, bigint, int) TO citylink_app;
+
+-- The function runs as its owner, so citylink_search must own it. A new
+-- owner needs CREATE on the schema; it keeps it no longer than that. The
+-- grants above go with the function to its new owner.
+GRANT CREATE ON SCHEMA public TO citylink_search;
+ALTER FUNCTION citylink_search_notifications(text, text, timestamptz, timestamptz, boolean,
+    boolean, bigint, int) OWNER TO citylink_search;
+REVOKE CREATE ON SCHEMA public FROM citylink_search;
