@@ -89,10 +89,17 @@ CREATE FUNCTION citylink_search_notifications(
     p_unread boolean, p_repeats boolean, p_before bigint, p_limit int
 ) RETURNS SETOF bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    -- The tenant is read first and given to the query as a value, so that
+    -- the planner knows how large this tenant is.
+    v_tenant bigint := nullif(current_setting('citylink.tenant_id', true), '')::bigint;
 BEGIN
+    IF v_tenant IS NULL THEN
+        RETURN;
+    END IF;
     RETURN QUERY EXECUTE $q$
         SELECT id FROM notifications
-        WHERE tenant_id = nullif(current_setting('citylink.tenant_id', true), '')::bigint
+        WHERE tenant_id = $9
           AND (type || ' ' || coalesce(data::text, '')) ILIKE $1
           AND ($2::text IS NULL OR type = $2)
           AND ($3::timestamptz IS NULL OR received_at >= $3)
@@ -102,7 +109,8 @@ BEGIN
           AND ($7::bigint IS NULL OR id < $7)
         ORDER BY id DESC
         LIMIT $8
-    $q$ USING p_pattern, p_type, p_from, p_to, p_unread, p_repeats, p_before, p_limit;
+    $q$ USING p_pattern, p_type, p_from, p_to, p_unread, p_repeats, p_before, p_limit,
+        v_tenant;
 END
 $$;
 
