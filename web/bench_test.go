@@ -18,7 +18,7 @@ import (
 // notifications among 100 others with 10,000 each; pages within 50 ms and
 // text search within 200 ms at the 95th percentile. Run it with
 //
-//	go test ./web -run '^$' -bench Inbox -benchtime 100x
+//	go test ./web -run '^$' -bench Inbox -benchtime 20x
 //
 // It loads its data with generate_series in SQL, then asks the real
 // handler for each page over HTTP, as a signed-in member would.
