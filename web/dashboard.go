@@ -61,9 +61,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, tc *ten
 }
 
 // TODO: the chart counts 30 days of rows on every view, from the index
-// notifications_received; for a tenant with a million rows in a month that
-// is a few hundred milliseconds, not measured by the benchmark. A daily
-// summary table would make it constant.
+// notifications_received: its cost grows with the month's volume, and the
+// benchmark does not measure the dashboard. A daily summary table would
+// make it constant.
 
 // dayChart lays the counts out as one bar per day from from on, with the
 // busiest types first in the legend.

@@ -69,19 +69,9 @@ func TestBrowser_LiveAcrossProcesses(t *testing.T) {
 		}
 	}
 	firstRow := `#notification-rows tr:first-child [data-testid="notification-summary"]`
-	waitText := func(sel, want string) string {
+	waitText := func(sel, want string) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		var got string
-		for time.Now().Before(deadline) {
-			got, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-			if err == nil && strings.TrimSpace(got) == want {
-				return got
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("%s: got %q, want %q within 5 s", sel, got, want)
-		return got
+		waitFor(ctx, t, sel, "to be "+want, func(s string) bool { return s == want })
 	}
 
 	// The stream may still be connecting: it catches up on what it missed.
@@ -95,4 +85,32 @@ func TestBrowser_LiveAcrossProcesses(t *testing.T) {
 	deliverB("Second from B")
 	waitText(firstRow, "Second from B")
 	waitText(`[data-testid="new-count"]`, "1")
+
+	// The export shows its progress, then what it received: a header and
+	// the 51 notifications.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="export-csv"]`))); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	got := waitFor(ctx, t, `#export-progress`, "to say Exported",
+		func(s string) bool { return strings.HasPrefix(s, "Exported ") })
+	if !strings.HasPrefix(got, "Exported 52 lines") {
+		t.Errorf("export progress: got %q, want 52 lines", got)
+	}
+}
+
+// waitFor waits up to 5 seconds until the text of sel, trimmed, passes ok,
+// and returns it.
+func waitFor(ctx context.Context, t *testing.T, sel, what string, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	var got string
+	for time.Now().Before(deadline) {
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if got = strings.TrimSpace(text); err == nil && ok(got) {
+			return got
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: got %q, want it %s within 5 s", sel, got, what)
+	return got
 }
