@@ -88,7 +88,8 @@ func TestBrowser_LiveAcrossProcesses(t *testing.T) {
 
 	// The export shows its progress, then what it received: a header and
 	// the 51 notifications.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="export-csv"]`))); err != nil {
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="export-csv"]`)))
+	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	got := waitFor(ctx, t, `#export-progress`, "to say Exported",
