@@ -6,8 +6,8 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- The text search matches the type and the data's JSON text, without case,
--- anywhere inside (ILIKE '%...%'). A trigram index serves that; the list
--- query spells the same expression. tenant_id cannot be part of a GIN
+-- anywhere inside (ILIKE '%...%'). A trigram index serves that; the search
+-- function below spells the same expression. tenant_id cannot be in a GIN
 -- index without btree_gin, so the tenant condition is checked on the rows
 -- the index finds.
 CREATE INDEX notifications_search ON notifications
