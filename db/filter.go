@@ -23,11 +23,14 @@ func (c *conds) add(cond string, arg any) {
 	c.sql = append(c.sql, fmt.Sprintf(cond, len(c.args)))
 }
 
-// limit appends arg and returns its placeholder, for LIMIT.
-func (c *conds) limit(n int) string {
-	c.args = append(c.args, limit(n))
+// arg appends v and returns its placeholder.
+func (c *conds) arg(v any) string {
+	c.args = append(c.args, v)
 	return fmt.Sprintf("$%d", len(c.args))
 }
+
+// limit appends n, bounded, and returns its placeholder, for LIMIT.
+func (c *conds) limit(n int) string { return c.arg(limit(n)) }
 
 func (c *conds) where() string {
 	return strings.Join(c.sql, " AND ")

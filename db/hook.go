@@ -194,6 +194,7 @@ func (d *DB) FindHookRequestByID(ctx context.Context, tenantID, id int64) (HookR
 // continues a page: only requests with a smaller id.
 type HookRequestFilter struct {
 	Outcome  string
+	Kind     string
 	BeforeID int64
 	Limit    int
 }
@@ -205,6 +206,9 @@ func (d *DB) FindHookRequests(
 	c := tenantConds(tenantID)
 	if f.Outcome != "" {
 		c.add("outcome = $%d", f.Outcome)
+	}
+	if f.Kind != "" {
+		c.add("request_kind = $%d", f.Kind)
 	}
 	if f.BeforeID > 0 {
 		c.add("id < $%d", f.BeforeID)

@@ -202,3 +202,11 @@ func optionLabel(o string) string {
 	}
 	return o
 }
+
+// containerLabel names an object or array and its size in a tree.
+func containerLabel(n JSONNode) string {
+	if n.Kind == "array" {
+		return "[" + itoa(len(n.Children)) + "]"
+	}
+	return "{" + itoa(len(n.Children)) + "}"
+}

@@ -58,6 +58,9 @@ type NotificationRow struct {
 	Summary    string
 	Repeat     bool
 	Read       bool
+	// ReadBy says who read it and when, for a read one.
+	ReadBy  string
+	Message Message
 }
 
 // NotificationFilter is the list's filter as the form shows it.
@@ -67,6 +70,8 @@ type NotificationFilter struct {
 	From   string
 	To     string
 	Unread bool
+	// Repeats shows repeats too; they are left out otherwise.
+	Repeats bool
 }
 
 // NotificationsProps fills the notification list.
@@ -80,6 +85,11 @@ type NotificationsProps struct {
 	// StreamURL is the server-sent events endpoint for live arrival; each
 	// event named "notification" carries a rendered NotificationRowItem.
 	StreamURL string
+	// ReadURL takes the marking form; BackURL is this page, to return to.
+	ReadURL string
+	BackURL string
+	// ExportURL is the export of the filtered list, without its format.
+	ExportURL string
 }
 
 // Person is a readable card for messages that describe a person.
@@ -96,15 +106,16 @@ type NotificationProps struct {
 	ID         int64
 	Type       string
 	ReceivedAt string
-	// Text is set for message types whose data is plain text.
-	Text string
-	// Person is set for new_user messages.
-	Person *Person
 	// DataJSON is the data pretty-printed.
 	DataJSON    string
 	RepeatOfURL string
 	RequestURL  string
 	Read        bool
+	ReadBy      string
+	// Message is the data made readable; on this page Tree is always set.
+	Message Message
+	// ReadURL takes the mark read or unread form.
+	ReadURL string
 }
 
 // HeaderLine is one HTTP header of a recorded request.
@@ -235,8 +246,9 @@ type SettingsProps struct {
 	// FollowUp is the passive handshake follow-up, when there was one.
 	FollowUp *FollowUp
 	// TestURL is where the connection test posts; Test is its outcome.
-	TestURL string
-	Test    *ConnectionTest
+	TestURL   string
+	Test      *ConnectionTest
+	Retention RetentionProps
 }
 
 // AuditRow is one audit event as the audit page shows it.

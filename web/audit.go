@@ -146,9 +146,6 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, tc *tenantC
 	s.render(w, r, http.StatusOK, views.AuditPage(p))
 }
 
-// exportPage is how many events the export reads per query.
-const exportPage = 500
-
 // handleAuditExport streams the filtered history as CSV, page by page
 // through the keyset, so that no more than one page is held at a time.
 func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {

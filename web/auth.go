@@ -201,6 +201,7 @@ func (s *Server) page(r *http.Request, tc *tenantCtx, title, section string) vie
 	}{
 		{"Dashboard", "", permRead},
 		{"Notifications", "notifications", permRead},
+		{"Requests", "requests", permRead},
 		{"Commands", "commands", permRead},
 		{"Settings", "settings", permRead},
 		{"Staff", "staff", permStaff},

@@ -69,12 +69,8 @@ func (s *Server) recordFollowUp(ctx context.Context, job *river.Job[Authenticate
 	})
 }
 
-// followUpView is the follow-up's state for a page, nil when the tenant
-// never had one.
-//
-// TODO: the dashboard (issue 4) does not exist yet, so only the settings
-// page shows the state; the dashboard should render views.FollowUpBlock
-// from this once it is built.
+// followUpView is the follow-up's state for the settings page and the
+// dashboard, nil when the tenant never had one.
 func (s *Server) followUpView(ctx context.Context, tc *tenantCtx) (*views.FollowUp, error) {
 	f, err := s.db.FindHandshakeFollowUp(ctx, tc.tenant.ID)
 	if errors.Is(err, db.ErrNotFound) {

@@ -96,6 +96,7 @@ func newJobClient(s *Server) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &authenticateNotificationsWorker{s: s})
 	river.AddWorker(workers, &sessionCleanupWorker{s: s})
+	river.AddWorker(workers, &retentionWorker{s: s})
 	return river.NewClient(riverpgxv5.New(s.db.Pool), &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,
@@ -104,6 +105,7 @@ func newJobClient(s *Server) (*river.Client[pgx.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
+			retentionJob(),
 		},
 		// Reindexing needs to own River's tables, and the application's
 		// role does not: the operator reindexes during maintenance instead.

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -31,11 +32,21 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, tc 
 		s.fail(w, r, tc, err)
 		return
 	}
+	fq := filterQuery(vf)
 	p := views.NotificationsProps{
 		Page:      s.page(r, tc, "Notifications", "notifications"),
 		Filter:    vf,
 		Types:     types,
-		StreamURL: tc.path("/notifications/stream"),
+		ReadURL:   tc.path("/notifications/read"),
+		BackURL:   r.URL.RequestURI(),
+		ExportURL: tc.path("/notifications/export?") + fq.Encode(),
+	}
+	// Live rows join the first page only: an older page stays as it is.
+	if f.BeforeID == 0 {
+		if len(items) > 0 {
+			fq.Set("after", itoa(items[0].ID))
+		}
+		p.StreamURL = tc.path("/notifications/stream?") + fq.Encode()
 	}
 	if problem != "" {
 		p.Page.Flash = problem
@@ -59,13 +70,19 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, tc 
 func notificationFilter(r *http.Request, loc *time.Location) (views.NotificationFilter, db.NotificationFilter, string) {
 	q := r.URL.Query()
 	vf := views.NotificationFilter{
-		Type:   strings.TrimSpace(q.Get("type")),
-		Query:  strings.TrimSpace(q.Get("q")),
-		From:   strings.TrimSpace(q.Get("from")),
-		To:     strings.TrimSpace(q.Get("to")),
-		Unread: q.Get("unread") == "1",
+		Type:    strings.TrimSpace(q.Get("type")),
+		Query:   strings.TrimSpace(q.Get("q")),
+		From:    strings.TrimSpace(q.Get("from")),
+		To:      strings.TrimSpace(q.Get("to")),
+		Unread:  q.Get("unread") == "1",
+		Repeats: q.Get("repeats") == "1",
 	}
-	f := db.NotificationFilter{Type: vf.Type, Query: vf.Query, Unread: vf.Unread}
+	if vf.Type == "all" {
+		vf.Type = ""
+	}
+	f := db.NotificationFilter{
+		Type: vf.Type, Query: vf.Query, Unread: vf.Unread, WithRepeats: vf.Repeats,
+	}
 	var problems []string
 	if vf.From != "" {
 		if t, err := time.ParseInLocation(dateLayout, vf.From, loc); err == nil {
@@ -85,8 +102,28 @@ func notificationFilter(r *http.Request, loc *time.Location) (views.Notification
 	return vf, f, strings.Join(problems, " ")
 }
 
+// filterQuery is the list's filter as query parameters, for the links that
+// must keep it: the stream, the export.
+func filterQuery(vf views.NotificationFilter) url.Values {
+	q := url.Values{}
+	for name, v := range map[string]string{
+		"type": vf.Type, "q": vf.Query, "from": vf.From, "to": vf.To,
+	} {
+		if v != "" {
+			q.Set(name, v)
+		}
+	}
+	if vf.Unread {
+		q.Set("unread", "1")
+	}
+	if vf.Repeats {
+		q.Set("repeats", "1")
+	}
+	return q
+}
+
 func notificationRow(tc *tenantCtx, n db.Notification, loc *time.Location) views.NotificationRow {
-	return views.NotificationRow{
+	row := views.NotificationRow{
 		ID:         n.ID,
 		URL:        tc.path("/notifications/") + itoa(n.ID),
 		Type:       n.Type,
@@ -94,7 +131,42 @@ func notificationRow(tc *tenantCtx, n db.Notification, loc *time.Location) views
 		Summary:    summary(n.Type, n.Data),
 		Repeat:     n.RepeatOf != nil,
 		Read:       n.ReadAt != nil,
+		ReadBy:     readBy(n, loc),
 	}
+	if m := message(n); m.Text == "" && m.Person == nil {
+		row.Message = m
+	}
+	return row
+}
+
+// readBy says who read a notification and when; "" for an unread one.
+func readBy(n db.Notification, loc *time.Location) string {
+	if n.ReadAt == nil {
+		return ""
+	}
+	who := n.ReadByEmail
+	if who == "" {
+		who = "a former member"
+	}
+	return "Read by " + who + " at " + n.ReadAt.In(loc).Format(timeLayout)
+}
+
+// message makes a notification's data readable: generic and simple as
+// text, new_user as a person, always with the tree of the data (nil when
+// it is not JSON that a tree can show).
+func message(n db.Notification) views.Message {
+	var m views.Message
+	var text string
+	switch {
+	case (n.Type == "generic" || n.Type == "simple") && json.Unmarshal(n.Data, &text) == nil:
+		m.Text = text
+	case n.Type == "new_user":
+		m.Person = person(n.Data)
+	}
+	if tree, err := jsonTree(n.Data); err == nil {
+		m.Tree = tree
+	}
+	return m
 }
 
 // summaryLen bounds the one-line summary of a notification in lists.
@@ -120,13 +192,16 @@ func summary(typ string, data json.RawMessage) string {
 	return clip(compact.String())
 }
 
-func clip(s string) string {
+func clip(s string) string { return clipTo(s, summaryLen) }
+
+// clipTo folds the white space of s and cuts it to n characters.
+func clipTo(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= summaryLen {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:summaryLen-1]) + "…"
+	return string(r[:n-1]) + "…"
 }
 
 // person reads a message that describes a person, such as new_user.
@@ -162,13 +237,9 @@ func (s *Server) handleNotification(w http.ResponseWriter, r *http.Request, tc *
 		DataJSON:   prettyJSON(n.Data),
 		RequestURL: tc.path("/requests/") + itoa(n.RequestID),
 		Read:       n.ReadAt != nil,
-	}
-	var text string
-	switch {
-	case (n.Type == "generic" || n.Type == "simple") && json.Unmarshal(n.Data, &text) == nil:
-		p.Text = text
-	case n.Type == "new_user":
-		p.Person = person(n.Data)
+		ReadBy:     readBy(n, tenantLocation(tc.tenant)),
+		Message:    message(n),
+		ReadURL:    tc.path("/notifications/read"),
 	}
 	if n.RepeatOf != nil {
 		p.RepeatOfURL = tc.path("/notifications/") + itoa(*n.RepeatOf)
@@ -234,8 +305,50 @@ func bodyText(b []byte) string {
 	return url.PathEscape(string(b))
 }
 
-// handleDashboard will become the tenant's overview (issue 4); until then
-// the notification list is the tenant's home.
-func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
-	http.Redirect(w, r, tc.path("/notifications"), http.StatusSeeOther)
+// maxMarked bounds how many notifications one marking request may name.
+const maxMarked = 1000
+
+// handleNotificationsRead marks the notifications named by the id fields
+// read or unread (state). Viewers may do it too: the inbox is theirs, and
+// the read state changes nothing on the platform. The reader and time are
+// kept on each row, so no audit event is written for it.
+func (s *Server) handleNotificationsRead(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, tc, badRequest("The form could not be read."))
+		return
+	}
+	state := r.PostForm.Get("state")
+	if state != "read" && state != "unread" {
+		s.fail(w, r, tc, badRequest("Choose to mark read or unread."))
+		return
+	}
+	var ids []int64
+	for _, v := range r.PostForm["id"] {
+		if id, err := parseID(v); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > maxMarked {
+		s.fail(w, r, tc, badRequest("Mark at most 1000 notifications at a time."))
+		return
+	}
+	back := r.PostForm.Get("back")
+	if !strings.HasPrefix(back, tc.path("/notifications")) {
+		back = tc.path("/notifications")
+		if len(ids) == 1 {
+			back += "/" + itoa(ids[0])
+		}
+	}
+	if len(ids) == 0 {
+		s.flash(r, "Select the notifications to mark first.")
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	n, err := s.db.UpdateNotificationsRead(r.Context(), tc.tenant.ID, ids, tc.user.ID, state == "read")
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	s.flash(r, fmt.Sprintf("Marked %d as %s.", n, state))
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }

@@ -43,7 +43,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /t/{slug}/{$}", s.tenant(permRead, s.handleDashboard))
 	mux.HandleFunc("GET /t/{slug}/notifications", s.tenant(permRead, s.handleNotifications))
 	mux.HandleFunc("GET /t/{slug}/notifications/stream", s.tenant(permRead, s.handleNotificationStream))
+	mux.HandleFunc("GET /t/{slug}/notifications/export", s.tenant(permRead, s.handleNotificationsExport))
+	// Viewers may mark read too: the read state is their inbox's, not the platform's.
+	mux.HandleFunc("POST /t/{slug}/notifications/read", s.tenant(permRead, s.handleNotificationsRead))
 	mux.HandleFunc("GET /t/{slug}/notifications/{id}", s.tenant(permRead, s.handleNotification))
+	mux.HandleFunc("GET /t/{slug}/requests", s.tenant(permRead, s.handleHookRequests))
 	mux.HandleFunc("GET /t/{slug}/requests/{id}", s.tenant(permRead, s.handleHookRequest))
 	mux.HandleFunc("GET /t/{slug}/commands", s.tenant(permRead, s.handleCommands))
 	mux.HandleFunc("POST /t/{slug}/commands", s.tenant(permSend, s.handleCommandSend))
@@ -64,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /t/{slug}/staff/{id}/role", s.tenant(permStaff, s.handleMemberRole))
 	mux.HandleFunc("POST /t/{slug}/staff/{id}/remove", s.tenant(permStaff, s.handleMemberRemove))
 	mux.HandleFunc("POST /t/{slug}/settings/test", s.tenant(permSettings, s.handleSettingsTest))
+	mux.HandleFunc("POST /t/{slug}/settings/retention", s.tenant(permSettings, s.handleRetentionSave))
 	mux.HandleFunc("GET /t/{slug}/audit", s.tenant(permAudit, s.handleAudit))
 	mux.HandleFunc("GET /t/{slug}/audit/export", s.tenant(permAudit, s.handleAuditExport))
 

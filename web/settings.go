@@ -42,6 +42,7 @@ func (s *Server) settingsProps(r *http.Request, tc *tenantCtx, c db.Credentials)
 		NotificationURL: s.notificationURL(r, tc.tenant),
 		TimeZone:        tc.tenant.TimeZone,
 		TestURL:         tc.path("/settings/test"),
+		Retention:       retentionProps(tc),
 	}
 }
 

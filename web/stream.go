@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"citylink/db"
 	"citylink/views"
 )
 
@@ -110,6 +111,11 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 	}
 	keepAlive := time.NewTicker(streamKeepAlive)
 	defer keepAlive.Stop()
+	// Rows committed between the page's render and this connection were
+	// announced to no one: look once before waiting.
+	if !s.sendNewRows(w, r, tc, f, &last) {
+		return
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -121,33 +127,43 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 				return
 			}
 		case <-wake:
-			items, err := s.db.FindNotifications(ctx, tc.tenant.ID, f)
-			if err != nil {
-				s.log.ErrorContext(ctx, "stream: find notifications", "tenant", tc.tenant.ID, "error", err)
-				return
-			}
-			var html bytes.Buffer
-			newest := last
-			loc := tenantLocation(tc.tenant)
-			for _, n := range items {
-				if n.ID <= last {
-					break
-				}
-				newest = max(newest, n.ID)
-				if err := views.NotificationRowItem(notificationRow(tc, n, loc)).Render(ctx, &html); err != nil {
-					s.log.ErrorContext(ctx, "stream: render row", "error", err)
-					return
-				}
-			}
-			if newest == last {
-				continue
-			}
-			last = newest
-			if err := writeEvent(w, "notification", last, html.String()); err != nil || rc.Flush() != nil {
+			if !s.sendNewRows(w, r, tc, f, &last) {
 				return
 			}
 		}
 	}
+}
+
+// sendNewRows sends the rows matching f that are newer than *last as one
+// "notification" event, and moves *last to the newest. It reports false
+// when the stream must end.
+func (s *Server) sendNewRows(w http.ResponseWriter, r *http.Request, tc *tenantCtx,
+	f db.NotificationFilter, last *int64) bool {
+	ctx := r.Context()
+	items, err := s.db.FindNotifications(ctx, tc.tenant.ID, f)
+	if err != nil {
+		s.log.ErrorContext(ctx, "stream: find notifications", "tenant", tc.tenant.ID, "error", err)
+		return false
+	}
+	var html bytes.Buffer
+	newest := *last
+	loc := tenantLocation(tc.tenant)
+	for _, n := range items {
+		if n.ID <= *last {
+			break
+		}
+		newest = max(newest, n.ID)
+		if err := views.NotificationRowItem(notificationRow(tc, n, loc)).Render(ctx, &html); err != nil {
+			s.log.ErrorContext(ctx, "stream: render row", "error", err)
+			return false
+		}
+	}
+	if newest == *last {
+		return true
+	}
+	*last = newest
+	err = writeEvent(w, "notification", newest, html.String())
+	return err == nil && http.NewResponseController(w).Flush() == nil
 }
 
 // writeEvent writes one server-sent event; every line of data gets its own

@@ -157,6 +157,9 @@ func TestBrowser_FirstRun(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@demo.test"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), staffPassword),
 		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+		// Signing in leads to the dashboard.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="today-count"]`)),
+		chromedp.Navigate(base+"/t/demo/notifications"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="notification-row"]`)),
 	)
 	if err != nil {

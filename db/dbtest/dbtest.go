@@ -37,6 +37,9 @@ const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=dis
 // that start the real binary against a URL from [URL].
 const SecretKey = "test:Y2l0eWxpbmstdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE="
 
+// searchRole is the role migration 0003 runs the text search as.
+const searchRole = "citylink_search"
+
 // The owner of the test databases. Trust authentication is assumed, but
 // pgtestdb wants a password all the same.
 const (
@@ -133,7 +136,9 @@ func adminConfig(tb testing.TB) pgtestdb.Config {
 }
 
 // prepareCluster creates the cluster-wide roles before pgtestdb would: the
-// application role, and the owner of the test databases as a member of it.
+// application role and the search role (migration 0003), and the owner of
+// the test databases as a member of both (of the search role through the
+// NOINHERIT role citylink_search_keeper, as migration 0003 explains).
 // The migrations would create citylink_app themselves, but a role that has
 // no CREATEROLE could not; doing it here as the administrator lets the test
 // owner be as unprivileged as a production one. Concurrent test binaries
@@ -162,9 +167,17 @@ func prepareCluster(adminURL string) error {
 				IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%[2]s') THEN
 					CREATE ROLE %[2]s LOGIN PASSWORD '%[3]s' NOSUPERUSER NOCREATEDB NOCREATEROLE;
 				END IF;
+				IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%[4]s') THEN
+					CREATE ROLE %[4]s NOLOGIN NOSUPERUSER NOBYPASSRLS;
+				END IF;
+				IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%[4]s_keeper') THEN
+					CREATE ROLE %[4]s_keeper NOLOGIN NOINHERIT;
+				END IF;
 				GRANT %[1]s TO %[2]s;
+				GRANT %[4]s TO %[4]s_keeper;
+				GRANT %[4]s_keeper TO %[2]s;
 			END
-			$$`, db.AppRole, testRole, testPassword))
+			$$`, db.AppRole, testRole, testPassword, searchRole))
 		return err
 	})
 }
