@@ -25,6 +25,8 @@ var tenantTables = map[string]string{
 	"command_attempts":     "tenant_id",
 	"audit_events":         "tenant_id",
 	"invites":              "tenant_id",
+	"command_templates":    "tenant_id",
+	"handshake_follow_ups": "tenant_id",
 }
 
 // seedTenant gives a tenant a row in every tenant table.
@@ -49,6 +51,14 @@ func seedTenant(tb testing.TB, d *db.DB, slug string) db.Tenant {
 	}
 	if _, _, err := d.CreateInvite(ctx, tn.ID, "new@"+slug+".test", "viewer", u.ID); err != nil {
 		tb.Fatalf("seed invite: %v", err)
+	}
+	_, err = d.CreateCommandTemplate(ctx, db.CommandTemplate{TenantID: tn.ID, Name: "t", Command: "x"})
+	if err != nil {
+		tb.Fatalf("seed template: %v", err)
+	}
+	err = d.UpsertHandshakeFollowUp(ctx, db.HandshakeFollowUp{TenantID: tn.ID, State: "pending"})
+	if err != nil {
+		tb.Fatalf("seed follow-up: %v", err)
 	}
 	return tn
 }
@@ -153,6 +163,53 @@ func TestRLS(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestRLS_Catalogue reads the schema itself, so that a new tenant table
+// cannot be forgotten: every table with a tenant_id column must be listed
+// above, have row-level security enabled and forced, and lead its primary
+// key with tenant_id.
+func TestRLS_Catalogue(t *testing.T) {
+	conn := connect(t, dbtest.URL(t))
+	rows, err := conn.Query(context.Background(), `
+		SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+		       coalesce((SELECT a.attname FROM pg_index i
+		                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+		                 WHERE i.indrelid = c.oid AND i.indisprimary), '')
+		FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind = 'r'
+		  AND (c.relname = 'tenants' OR EXISTS (SELECT FROM pg_attribute a
+		       WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for rows.Next() {
+		var name, keyFirst string
+		var rls, forced bool
+		if err := rows.Scan(&name, &rls, &forced, &keyFirst); err != nil {
+			t.Fatal(err)
+		}
+		seen[name] = true
+		col, listed := tenantTables[name]
+		switch {
+		case !listed:
+			t.Errorf("%s holds tenant data but is not in the RLS tests' list", name)
+		case !rls || !forced:
+			t.Errorf("%s: row-level security enabled %v, forced %v; want both", name, rls, forced)
+		case keyFirst != col:
+			t.Errorf("%s: primary key starts with %q, want %q", name, keyFirst, col)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for name := range tenantTables {
+		if !seen[name] {
+			t.Errorf("%s is listed but has no tenant column", name)
+		}
+	}
 }
 
 func TestAudit_AppendOnly(t *testing.T) {
