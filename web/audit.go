@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -229,13 +231,35 @@ func actorLabel(e db.AuditEvent) string {
 	return e.ActorKind
 }
 
+// detailsText shows an event's details as "name: value" pairs in name
+// order; lists are joined, other values written as JSON.
 func detailsText(d map[string]any) string {
-	if len(d) == 0 {
-		return ""
+	names := make([]string, 0, len(d))
+	for name := range d {
+		names = append(names, name)
 	}
-	b, err := json.Marshal(d)
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, name := range names {
+		parts = append(parts, name+": "+detailValue(d[name]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func detailValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []any:
+		items := make([]string, len(v))
+		for i, item := range v {
+			items[i] = detailValue(item)
+		}
+		return strings.Join(items, ", ")
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
-		return ""
+		return fmt.Sprint(v)
 	}
-	return strings.TrimSpace(string(b))
+	return string(b)
 }

@@ -74,7 +74,8 @@ func (s *Server) sendCommand(ctx context.Context, c commandSend) (db.CommandAtte
 		return a, fmt.Errorf("record command attempt: %w", err)
 	}
 	commandsSent.WithLabelValues(a.Outcome).Inc()
-	details := map[string]any{"command": c.command, "outcome": a.Outcome, "auth": a.AuthKind}
+	details := map[string]any{"command": c.command, "outcome": a.Outcome, "auth": a.AuthKind,
+		"source": c.source}
 	if a.Status != nil {
 		details["status"] = *a.Status
 	}
@@ -351,7 +352,7 @@ func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt, users func(*i
 		Status:     intText(a.Status),
 		Messages:   a.Messages,
 		Raw:        a.ResponseBody,
-		Duration:   durationText(a.Duration),
+		Duration:   durationText(a),
 		Error:      sentence(a.Error),
 		ResendURL:  tc.path("/commands?from=") + itoa(a.ID),
 	}
@@ -459,9 +460,15 @@ func intText(n *int) string {
 	return strconv.Itoa(*n)
 }
 
-func durationText(d time.Duration) string {
-	if d <= 0 {
-		return ""
+// durationText is how long an attempt took. Times are kept to the
+// millisecond, so an answer that came back sooner shows as "<1ms"; an
+// attempt that was never sent shows nothing.
+func durationText(a db.CommandAttempt) string {
+	switch {
+	case a.Duration >= time.Millisecond:
+		return a.Duration.Round(time.Millisecond).String()
+	case a.HTTPStatus != nil:
+		return "<1ms"
 	}
-	return d.Round(time.Millisecond).String()
+	return ""
 }

@@ -93,7 +93,7 @@ func (s *Server) fillHistory(ctx context.Context, r *http.Request, tc *tenantCtx
 			OK:       a.Outcome == "ok",
 			Outcome:  outcomeText(a.Outcome),
 			Status:   intText(a.Status),
-			Duration: durationText(a.Duration),
+			Duration: durationText(a),
 		})
 	}
 	for _, o := range outcomeOrder {

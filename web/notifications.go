@@ -267,7 +267,7 @@ func (s *Server) handleHookRequest(w http.ResponseWriter, r *http.Request, tc *t
 		return
 	}
 	p := views.HookRequestProps{
-		Page:         s.page(r, tc, "Request "+itoa(hr.ID), "notifications"),
+		Page:         s.page(r, tc, "Request "+itoa(hr.ID), "requests"),
 		ID:           hr.ID,
 		ReceivedAt:   hr.ReceivedAt.In(tenantLocation(tc.tenant)).Format(timeLayout),
 		RemoteAddr:   hr.RemoteAddr,

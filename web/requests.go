@@ -27,7 +27,7 @@ func (s *Server) handleHookRequests(w http.ResponseWriter, r *http.Request, tc *
 		return
 	}
 	p := views.RequestsProps{
-		Page:     s.page(r, tc, "Requests", "notifications"),
+		Page:     s.page(r, tc, "Requests", "requests"),
 		Outcome:  f.Outcome,
 		Outcomes: requestOutcomes,
 	}
