@@ -49,8 +49,14 @@ func tenantCommand(ctx context.Context, e env, args []string, stdin io.Reader, s
 	serviceURL := fs.String("service-url", "", "the platform's service URL")
 	authMode := fs.String("auth-mode", "", "how the platform's handshake is answered: immediate or passive")
 	allowPlain := fs.Bool("allow-plain", false, "allow answering a handshake without key with the plain password")
+	if !tenantSubcommands[args[0]] {
+		return fmt.Errorf("unknown command: tenant %s", args[0])
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected words %q: quote a name that has spaces", fs.Args())
 	}
 	if args[0] != "list" && *slug == "" {
 		return errors.New("--slug is required")
@@ -68,14 +74,14 @@ func tenantCommand(ctx context.Context, e env, args []string, stdin io.Reader, s
 		}
 		t, err := d.CreateTenant(ctx, *slug, strings.TrimSpace(*name))
 		if err != nil {
-			return fmt.Errorf("create tenant %q: %w", *slug, err)
+			return tenantError(*slug, err)
 		}
 		cliAudit(ctx, d, t.ID, "tenant.created", "tenant "+t.Slug, nil)
 		return printTenant(stdout, t, *asJSON)
 	case "show":
 		t, err := d.FindTenantBySlug(ctx, *slug)
 		if err != nil {
-			return fmt.Errorf("find tenant %q: %w", *slug, err)
+			return tenantError(*slug, err)
 		}
 		return printTenant(stdout, t, *asJSON)
 	case "list":
@@ -85,7 +91,7 @@ func tenantCommand(ctx context.Context, e env, args []string, stdin io.Reader, s
 	case "disable", "enable":
 		t, err := d.FindTenantBySlug(ctx, *slug)
 		if err != nil {
-			return fmt.Errorf("find tenant %q: %w", *slug, err)
+			return tenantError(*slug, err)
 		}
 		if err := d.UpdateTenantDisabled(ctx, t.ID, args[0] == "disable"); err != nil {
 			return fmt.Errorf("%s tenant %q: %w", args[0], *slug, err)
@@ -95,6 +101,25 @@ func tenantCommand(ctx context.Context, e env, args []string, stdin io.Reader, s
 		return nil
 	}
 	return errUsage
+}
+
+var tenantSubcommands = map[string]bool{
+	"create": true, "show": true, "list": true, "credentials": true, "disable": true, "enable": true,
+}
+
+// tenantError says in words what went wrong with the tenant named slug;
+// the database's own text is for the logs, not for the operator.
+func tenantError(slug string, err error) error {
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return fmt.Errorf("no tenant has the slug %q", slug)
+	case errors.Is(err, db.ErrConflict):
+		return fmt.Errorf("a tenant with the slug %q exists already", slug)
+	case errors.Is(err, db.ErrInvalid):
+		return fmt.Errorf("the slug %q is not valid: use 2 to 41 lowercase letters, digits and "+
+			"dashes, starting with a letter or digit", slug)
+	}
+	return fmt.Errorf("tenant %q: %w", slug, err)
 }
 
 func printTenant(w io.Writer, t db.Tenant, asJSON bool) error {
@@ -146,7 +171,7 @@ func setCredentials(ctx context.Context, d *db.DB, slug, loginID, serviceURL, au
 	}
 	t, err := d.FindTenantBySlug(ctx, slug)
 	if err != nil {
-		return fmt.Errorf("find tenant %q: %w", slug, err)
+		return tenantError(slug, err)
 	}
 	lines := bufio.NewScanner(stdin)
 	password, commKey := readLine(lines), readLine(lines)
@@ -193,6 +218,9 @@ func userCommand(ctx context.Context, e env, args []string, stdin io.Reader, std
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected words %q", fs.Args())
+	}
 	if *slug == "" || *email == "" {
 		return errors.New("--tenant and --email are required")
 	}
@@ -206,7 +234,7 @@ func userCommand(ctx context.Context, e env, args []string, stdin io.Reader, std
 	defer d.Close()
 	t, err := d.FindTenantBySlug(ctx, *slug)
 	if err != nil {
-		return fmt.Errorf("find tenant %q: %w", *slug, err)
+		return tenantError(*slug, err)
 	}
 	user, created, err := ensureUser(ctx, d, *email, func() string { return readLine(bufio.NewScanner(stdin)) })
 	if err != nil {
@@ -259,6 +287,9 @@ func cliAudit(ctx context.Context, d *db.DB, tenantID int64, action, target stri
 }
 
 func localdbCommand(ctx context.Context, e env, args []string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) == 1 && args[0] == "stop" {
+		return stopLocalDB(ctx, e, stdout)
+	}
 	if len(args) != 1 || args[0] != "url" {
 		return errUsage
 	}

@@ -31,8 +31,20 @@ func TestCLI_TenantsAndUsers(t *testing.T) {
 	if _, err := runCLI(t, "", "tenant", "create", "--slug", "acme", "--name", "Acme Cars"); err != nil {
 		t.Fatalf("tenant create: %v", err)
 	}
-	if _, err := runCLI(t, "", "tenant", "create", "--slug", "acme", "--name", "Again"); err == nil {
-		t.Errorf("a second tenant with the same slug: got no error")
+	_, err := runCLI(t, "", "tenant", "create", "--slug", "acme", "--name", "Again")
+	if err == nil || !strings.Contains(err.Error(), "exists already") || strings.Contains(err.Error(), "SQLSTATE") {
+		t.Errorf("a second tenant with the same slug: got %v, want a plain 'exists already'", err)
+	}
+	_, err = runCLI(t, "", "tenant", "create", "--slug", "bravo", "--name", "Bravo", "Motors")
+	if err == nil || !strings.Contains(err.Error(), "unexpected words") {
+		t.Errorf("an unquoted name: got %v, want an error about the extra words", err)
+	}
+	if _, err := runCLI(t, "", "tenant", "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown") {
+		t.Errorf("an unknown subcommand: got %v, want it named unknown", err)
+	}
+	if _, err := runCLI(t, "", "tenant", "show", "--slug", "nope"); err == nil ||
+		err.Error() != `no tenant has the slug "nope"` {
+		t.Errorf("an unknown slug: got %v", err)
 	}
 	out, err := runCLI(t, "", "tenant", "show", "--slug", "acme", "--json")
 	if err != nil {

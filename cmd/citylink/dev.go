@@ -101,7 +101,8 @@ Citylink is running.
                %s
   simulated platform service URL: %s
 
-Stop with Ctrl-C.
+Stop with Ctrl-C. The private PostgreSQL, when one was started, keeps
+running for the next run; "go run ./cmd/citylink localdb stop" stops it.
 `, appURL, demoEmail, secrets.AdminPassword, hookURL, serviceURL)
 	return runApp(ctx, e, d, appLn, log)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -84,18 +85,13 @@ func (e env) databaseURL(ctx context.Context, log *slog.Logger) (string, error) 
 	if e.Production {
 		return "", errors.New("DATABASE_URL must be set when CITYLINK_ENV=production")
 	}
-	dir, err := filepath.Abs(filepath.Join(e.DataDir, "pg"))
+	dir, alt, err := e.localPGDirs()
 	if err != nil {
 		return "", err
 	}
 	logf := func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
 	url, err := localpg.Ensure(ctx, dir, e.LocalPGPort, logf)
 	if errors.Is(err, localpg.ErrUnreachable) {
-		// The project lies in a folder the server's user may not enter
-		// (a root-only home, say): keep the cluster in the shared temporary
-		// folder instead, under a name of this project's own.
-		sum := sha256.Sum256([]byte(dir))
-		alt := filepath.Join(os.TempDir(), "citylink-"+hex.EncodeToString(sum[:6]), "pg")
 		log.Info("the data folder is out of the postgres user's reach; using " + alt)
 		if err = os.MkdirAll(filepath.Dir(alt), 0o755); err == nil {
 			url, err = localpg.Ensure(ctx, alt, e.LocalPGPort, logf)
@@ -105,6 +101,40 @@ func (e env) databaseURL(ctx context.Context, log *slog.Logger) (string, error) 
 		return "", fmt.Errorf("local postgres: %w", err)
 	}
 	return url, nil
+}
+
+// localPGDirs are where the private cluster lives: in the data folder, or
+// else, when the project lies in a folder the server's user may not enter
+// (a root-only home, say), in the shared temporary folder under a name of
+// this project's own.
+func (e env) localPGDirs() (dir, alt string, err error) {
+	dir, err = filepath.Abs(filepath.Join(e.DataDir, "pg"))
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256([]byte(dir))
+	alt = filepath.Join(os.TempDir(), "citylink-"+hex.EncodeToString(sum[:6]), "pg")
+	return dir, alt, nil
+}
+
+// stopLocalDB stops the private cluster, wherever it was put.
+func stopLocalDB(ctx context.Context, e env, stdout io.Writer) error {
+	dir, alt, err := e.localPGDirs()
+	if err != nil {
+		return err
+	}
+	for _, d := range []string{dir, alt} {
+		if _, err := os.Stat(filepath.Join(d, "data")); err != nil {
+			continue
+		}
+		if err := localpg.Stop(ctx, d); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "the private PostgreSQL in %s is stopped\n", d)
+		return nil
+	}
+	fmt.Fprintln(stdout, "there is no private PostgreSQL cluster for this folder")
+	return nil
 }
 
 // keyring is the key that seals tenants' secrets. Outside production a key

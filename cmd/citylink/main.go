@@ -33,6 +33,7 @@ commands:
                         (reads the password from stdin)
   localdb url           start (or reuse) the private Postgres cluster and
                         print its administrative URL
+  localdb stop          stop the private Postgres cluster
 `
 
 func main() {
