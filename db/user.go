@@ -135,15 +135,13 @@ func (d *DB) FindMembership(ctx context.Context, tenantID, userID int64) (Member
 
 // FindMembershipsByUser returns every membership of the user, with the
 // tenants filled in, ordered by tenant slug. It runs before a tenant is
-// chosen, through the directory functions of the schema.
+// chosen, through a directory function of the schema that reads only this
+// user's memberships and their tenants.
 func (d *DB) FindMembershipsByUser(ctx context.Context, userID int64) ([]Membership, error) {
 	rows, err := d.Pool.Query(ctx, `
-		SELECT m.tenant_id, m.user_id, m.role, m.created_at,
-		       t.id, t.slug, t.name, t.hook_token, t.time_zone, t.retention_days,
-		       t.disabled_at, t.created_at
-		FROM citylink_memberships_of_user($1) m
-		JOIN citylink_tenants() t ON t.id = m.tenant_id
-		ORDER BY t.slug`, userID)
+		SELECT tenant_id, user_id, role, created_at,
+		       id, slug, name, hook_token, time_zone, retention_days, disabled_at, t_created_at
+		FROM citylink_user_tenants($1)`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("find memberships of user %d: %w", userID, err)
 	}

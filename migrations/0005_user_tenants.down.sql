@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS citylink_user_tenants(bigint);
