@@ -54,7 +54,7 @@ func migrateOurs(ctx context.Context, url string, up bool) (err error) {
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "citylink", driver)
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return errors.Join(fmt.Errorf("migrate: %w", err), driver.Close())
 	}
 	defer func() {
 		srcErr, dbErr := m.Close()

@@ -36,6 +36,10 @@ func (s *Server) loadInvite(r *http.Request) (inviteState, error) {
 	if st.tenant, err = s.db.FindTenantByID(ctx, inv.TenantID); err != nil {
 		return st, err
 	}
+	if st.tenant.Disabled() {
+		// A suspended tenant's pages are closed, so is joining it.
+		return st, errTenantDisabled
+	}
 	_, err = s.db.FindUserByEmail(ctx, inv.Email)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return st, err

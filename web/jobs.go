@@ -47,6 +47,15 @@ type authenticateNotificationsWorker struct {
 // Work sends the command; an error answer makes River try again later.
 func (w *authenticateNotificationsWorker) Work(ctx context.Context,
 	job *river.Job[AuthenticateNotificationsArgs]) error {
+	tenant, err := w.s.db.FindTenantByID(ctx, job.Args.TenantID)
+	if err != nil {
+		return fmt.Errorf("authenticate_notifications: %w", err)
+	}
+	if tenant.Disabled() {
+		// A suspended tenant sends nothing on the platform; the follow-up
+		// waits, without spending its tries, until the tenant is back.
+		return river.JobSnooze(time.Hour)
+	}
 	attempt, err := w.s.sendCommand(ctx, commandSend{
 		tenantID: job.Args.TenantID,
 		actor:    "system",

@@ -76,6 +76,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// Pages show tenants' data and once-only secrets such as invite links:
+	// no cache, shared or private, may keep them.
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -4,8 +4,6 @@ import (
 	"io/fs"
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"citylink/static"
 )
 
@@ -20,7 +18,6 @@ func (s *Server) Handler() http.Handler {
 
 	root.HandleFunc("GET /healthz", s.handleHealthz)
 	root.HandleFunc("GET /readyz", s.handleReadyz)
-	root.Handle("GET /metrics", promhttp.Handler())
 	root.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
 
 	// The staff's side: sessions, and a refusal of cross-origin writes.

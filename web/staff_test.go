@@ -229,3 +229,22 @@ func attrOf(body, id, attr string) string {
 	}
 	return ""
 }
+
+// TestStaff_InviteToSuspendedTenant checks that a suspended tenant cannot
+// be joined through an invite made before the suspension.
+func TestStaff_InviteToSuspendedTenant(t *testing.T) {
+	a := newTestApp(t)
+	acme := mustCreateTenant(t, a.db, "acme")
+	mustCreateMember(t, a.db, acme, "ann@acme.test", "admin")
+	link := mustInvite(t, a.signIn(t, "ann@acme.test"), "acme", "vic@acme.test", "viewer")
+	if err := a.db.UpdateTenantDisabled(context.Background(), acme.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	res := a.browser(t).post(link, url.Values{"password": {testPassword}, "confirm": {testPassword}})
+	if res.status != http.StatusForbidden {
+		t.Fatalf("accept while suspended: got %d, want 403", res.status)
+	}
+	if _, err := a.db.FindUserByEmail(context.Background(), "vic@acme.test"); err == nil {
+		t.Errorf("the invited user was created although the tenant is suspended")
+	}
+}

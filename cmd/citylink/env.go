@@ -22,6 +22,7 @@ import (
 type env struct {
 	DatabaseURL    string
 	Addr           string
+	MetricsAddr    string
 	PublicURL      string
 	Production     bool
 	SecretKey      string
@@ -40,6 +41,7 @@ func loadEnv() env {
 	e := env{
 		DatabaseURL:   os.Getenv("DATABASE_URL"),
 		Addr:          getenv("CITYLINK_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:   os.Getenv("CITYLINK_METRICS_ADDR"),
 		PublicURL:     os.Getenv("CITYLINK_PUBLIC_URL"),
 		Production:    os.Getenv("CITYLINK_ENV") == "production",
 		SecretKey:     os.Getenv("CITYLINK_SECRET_KEY"),

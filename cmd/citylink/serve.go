@@ -57,6 +57,16 @@ func runApp(ctx context.Context, e env, d *db.DB, ln net.Listener, log *slog.Log
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if e.MetricsAddr != "" {
+		metrics := &http.Server{Addr: e.MetricsAddr, Handler: web.MetricsHandler(),
+			ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := metrics.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener", "error", err)
+			}
+		}()
+		defer metrics.Close()
+	}
 
 	select {
 	case err = <-served:
