@@ -45,8 +45,9 @@ var reservedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("2002::/16"),
 }
 
-// ParseAllowTargets reads CITYLINK_ALLOW_TARGETS: comma-separated CIDR
-// ranges (a bare address is one host).
+// ParseAllowTargets reads a list of address ranges, as CITYLINK_ALLOW_TARGETS
+// and CITYLINK_TRUSTED_PROXIES give them: comma-separated CIDR ranges (a
+// bare address is one host).
 func ParseAllowTargets(s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for part := range strings.SplitSeq(s, ",") {

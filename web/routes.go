@@ -71,7 +71,7 @@ func (s *Server) Handler() http.Handler {
 
 	csrf := http.NewCrossOriginProtection()
 	root.Handle("/", csrf.Handler(s.sessions.LoadAndSave(mux)))
-	return s.accessLog(root)
+	return fromProxies(s.cfg.TrustedProxies, s.accessLog(root))
 }
 
 func staticHandler() http.Handler {

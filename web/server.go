@@ -37,6 +37,9 @@ type Config struct {
 	// CommandRate is how many commands one tenant may send per minute
 	// (CITYLINK_COMMAND_RATE); zero means DefaultCommandRate.
 	CommandRate int
+	// TrustedProxies are the operator's reverse proxies, whose
+	// X-Forwarded-For is believed (CITYLINK_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 	// JobRetryBase is the first delay before a failed background job is
 	// tried again; it doubles on each try. Zero means 10 seconds.
 	JobRetryBase time.Duration

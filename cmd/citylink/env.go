@@ -34,21 +34,24 @@ type env struct {
 	LocalPGPort    int
 	// AllowTargets is CITYLINK_ALLOW_TARGETS, parsed by runApp.
 	AllowTargets string
-	CommandRate  int
+	// TrustedProxies is CITYLINK_TRUSTED_PROXIES, parsed by runApp.
+	TrustedProxies string
+	CommandRate    int
 }
 
 func loadEnv() env {
 	e := env{
-		DatabaseURL:   os.Getenv("DATABASE_URL"),
-		Addr:          getenv("CITYLINK_ADDR", "127.0.0.1:8080"),
-		MetricsAddr:   os.Getenv("CITYLINK_METRICS_ADDR"),
-		PublicURL:     os.Getenv("CITYLINK_PUBLIC_URL"),
-		Production:    os.Getenv("CITYLINK_ENV") == "production",
-		SecretKey:     os.Getenv("CITYLINK_SECRET_KEY"),
-		OldSecretKeys: os.Getenv("CITYLINK_SECRET_KEY_OLD"),
-		DataDir:       getenv("CITYLINK_DATA_DIR", ".citylink"),
-		LocalPGPort:   54329,
-		AllowTargets:  os.Getenv("CITYLINK_ALLOW_TARGETS"),
+		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		Addr:           getenv("CITYLINK_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:    os.Getenv("CITYLINK_METRICS_ADDR"),
+		PublicURL:      os.Getenv("CITYLINK_PUBLIC_URL"),
+		Production:     os.Getenv("CITYLINK_ENV") == "production",
+		SecretKey:      os.Getenv("CITYLINK_SECRET_KEY"),
+		OldSecretKeys:  os.Getenv("CITYLINK_SECRET_KEY_OLD"),
+		DataDir:        getenv("CITYLINK_DATA_DIR", ".citylink"),
+		LocalPGPort:    54329,
+		AllowTargets:   os.Getenv("CITYLINK_ALLOW_TARGETS"),
+		TrustedProxies: os.Getenv("CITYLINK_TRUSTED_PROXIES"),
 	}
 	if n, err := strconv.Atoi(os.Getenv("CITYLINK_COMMAND_RATE")); err == nil && n > 0 {
 		e.CommandRate = n

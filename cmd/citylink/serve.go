@@ -34,6 +34,10 @@ func runApp(ctx context.Context, e env, d *db.DB, ln net.Listener, log *slog.Log
 	if err != nil {
 		return fmt.Errorf("CITYLINK_ALLOW_TARGETS: %w", err)
 	}
+	proxies, err := web.ParseAllowTargets(e.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("CITYLINK_TRUSTED_PROXIES: %w", err)
+	}
 	app, err := web.New(web.Config{
 		PublicURL:      e.PublicURL,
 		SecureCookies:  e.SecureCookies,
@@ -41,6 +45,7 @@ func runApp(ctx context.Context, e env, d *db.DB, ln net.Listener, log *slog.Log
 		CommandTimeout: e.CommandTimeout,
 		AllowTargets:   allow,
 		CommandRate:    e.CommandRate,
+		TrustedProxies: proxies,
 	}, d, log)
 	if err != nil {
 		return err
