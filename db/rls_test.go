@@ -212,6 +212,61 @@ func TestRLS_Catalogue(t *testing.T) {
 	}
 }
 
+// TestRLS_OwnLoginRole connects the way production should: as a login role
+// of the application's own, a member of citylink_app that neither owns the
+// tables nor bypasses row-level security, while migrations run as the
+// owner. Even after RESET ROLE such a connection sees no tenant's rows
+// without the tenant setting, and cannot rewrite the audit.
+func TestRLS_OwnLoginRole(t *testing.T) {
+	ctx := context.Background()
+	dbURL := dbtest.URL(t)
+	owner := dbtest.Open(t, dbURL)
+	tn := seedTenant(t, owner, "alpha")
+
+	admin := connect(t, dbtest.AdminURL())
+	_, err := admin.Exec(ctx, `
+		DO $$
+		BEGIN
+			IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'citylink_web_test') THEN
+				CREATE ROLE citylink_web_test LOGIN PASSWORD 'citylink_web_test'
+					NOSUPERUSER NOBYPASSRLS IN ROLE citylink_app;
+			END IF;
+		END $$`)
+	if err != nil {
+		t.Fatalf("create login role: %v", err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("citylink_web_test", "citylink_web_test")
+	app := dbtest.Open(t, u.String())
+
+	if got, err := app.FindTenantBySlug(ctx, "alpha"); err != nil || got.ID != tn.ID {
+		t.Fatalf("find tenant as the login role: got %+v, %v", got, err)
+	}
+	if _, err := app.FindCredentials(ctx, tn.ID); err != nil {
+		t.Fatalf("credentials as the login role: %v", err)
+	}
+	conn := connect(t, u.String())
+	withTx(t, conn, 0, func(tx pgx.Tx) {
+		if _, err := tx.Exec(ctx, `RESET ROLE`); err != nil {
+			t.Fatal(err)
+		}
+		for table := range tenantTables {
+			if all, _ := countRows(t, tx, table, tn.ID); all != 0 {
+				t.Errorf("%s after RESET ROLE: got %d rows, want 0", table, all)
+			}
+		}
+	})
+	withTx(t, conn, tn.ID, func(tx pgx.Tx) {
+		_, err := tx.Exec(ctx, `DELETE FROM audit_events WHERE tenant_id = $1`, tn.ID)
+		if err == nil || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("delete audit as the login role: got %v, want permission denied", err)
+		}
+	})
+}
+
 func TestAudit_AppendOnly(t *testing.T) {
 	ctx := context.Background()
 	dbURL := dbtest.URL(t)

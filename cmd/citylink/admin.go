@@ -29,7 +29,7 @@ func migrate(ctx context.Context, e env, args []string, stdout io.Writer, log *s
 	if err != nil {
 		return err
 	}
-	if err := db.Migrate(ctx, url, args[0] == "up"); err != nil {
+	if err := db.Migrate(ctx, e.migrateURL(url), args[0] == "up"); err != nil {
 		return fmt.Errorf("migrate %s: %w", args[0], err)
 	}
 	fmt.Fprintf(stdout, "migrated %s\n", args[0])

@@ -21,6 +21,7 @@ import (
 // env is Citylink's configuration, read from the environment.
 type env struct {
 	DatabaseURL    string
+	MigrateURL     string
 	Addr           string
 	MetricsAddr    string
 	PublicURL      string
@@ -42,6 +43,7 @@ type env struct {
 func loadEnv() env {
 	e := env{
 		DatabaseURL:    os.Getenv("DATABASE_URL"),
+		MigrateURL:     os.Getenv("CITYLINK_MIGRATE_DATABASE_URL"),
 		Addr:           getenv("CITYLINK_ADDR", "127.0.0.1:8080"),
 		MetricsAddr:    os.Getenv("CITYLINK_METRICS_ADDR"),
 		PublicURL:      os.Getenv("CITYLINK_PUBLIC_URL"),
@@ -188,9 +190,19 @@ func (e env) open(ctx context.Context, log *slog.Logger, migrateUp bool) (*db.DB
 		return nil, err
 	}
 	if migrateUp {
-		if err := db.Migrate(ctx, url, true); err != nil {
+		if err := db.Migrate(ctx, e.migrateURL(url), true); err != nil {
 			return nil, fmt.Errorf("migrate: %w", err)
 		}
 	}
 	return db.Open(ctx, url, keys)
+}
+
+// migrateURL is the role that owns the tables, for migrations:
+// CITYLINK_MIGRATE_DATABASE_URL when the application connects as a role of
+// its own, else the application's URL.
+func (e env) migrateURL(appURL string) string {
+	if e.MigrateURL != "" {
+		return e.MigrateURL
+	}
+	return appURL
 }
