@@ -36,32 +36,6 @@ func (d *DB) UpdateNotificationsRead(
 	return n, nil
 }
 
-// EachNotification calls fn for every notification matching f, newest
-// first, reading them a page at a time so that no more than one page is in
-// memory. f.BeforeID starts the walk; f.Limit is the page size. Each page
-// is its own short transaction: rows that arrive meanwhile are newer than
-// the walk and are not included.
-func (d *DB) EachNotification(
-	ctx context.Context, tenantID int64, f NotificationFilter, fn func(Notification) error,
-) error {
-	f.Limit = limit(f.Limit)
-	for {
-		page, err := d.FindNotifications(ctx, tenantID, f)
-		if err != nil {
-			return err
-		}
-		for _, n := range page {
-			if err := fn(n); err != nil {
-				return err
-			}
-		}
-		if len(page) < f.Limit {
-			return nil
-		}
-		f.BeforeID = page[len(page)-1].ID
-	}
-}
-
 // DayCount is how many notifications of one type a tenant received on one
 // day of its time zone.
 type DayCount struct {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -63,37 +62,26 @@ func (s *Server) writeAudit(ctx context.Context, e db.AuditEvent) {
 var actorKinds = []string{"user", "cli", "platform", "system"}
 
 // auditFilter reads the audit page's filter from the query. Dates are
-// days in the tenant's time zone, both included.
-func auditFilter(r *http.Request, loc *time.Location) (db.AuditFilter, views.AuditFilter, error) {
+// days in the tenant's time zone, both included; one that cannot be read
+// is left out and named in problem.
+func auditFilter(r *http.Request, loc *time.Location) (
+	f db.AuditFilter, form views.AuditFilter, problem string) {
 	q := r.URL.Query()
-	form := views.AuditFilter{
+	form = views.AuditFilter{
 		Actor:  strings.TrimSpace(q.Get("actor")),
 		Action: strings.TrimSpace(q.Get("action")),
 		From:   strings.TrimSpace(q.Get("from")),
 		To:     strings.TrimSpace(q.Get("to")),
 	}
-	f := db.AuditFilter{Action: form.Action, BeforeID: queryInt64(r, "before")}
+	f = db.AuditFilter{Action: form.Action, BeforeID: queryInt64(r, "before")}
 	if isActorKind(form.Actor) {
 		f.ActorKind = form.Actor
 	} else if form.Actor != "" {
 		f.ActorLabel = strings.ToLower(form.Actor)
 	}
-	for _, d := range []struct {
-		text  string
-		dst   **time.Time
-		shift int
-	}{{form.From, &f.From, 0}, {form.To, &f.To, 1}} {
-		if d.text == "" {
-			continue
-		}
-		day, err := time.ParseInLocation(time.DateOnly, d.text, loc)
-		if err != nil {
-			return f, form, badRequest("Give dates as YYYY-MM-DD.")
-		}
-		day = day.AddDate(0, 0, d.shift)
-		*d.dst = &day
-	}
-	return f, form, nil
+	f.From, f.To, problem = dateRange(form.From, form.To, loc)
+	form.From, form.To = keptDate(form.From, f.From), keptDate(form.To, f.To)
+	return f, form, problem
 }
 
 func isActorKind(s string) bool {
@@ -113,11 +101,7 @@ func auditQuery(form views.AuditFilter) url.Values {
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
 	loc := tenantLocation(tc.tenant)
-	f, form, err := auditFilter(r, loc)
-	if err != nil {
-		s.fail(w, r, tc, err)
-		return
-	}
+	f, form, problem := auditFilter(r, loc)
 	f.Limit = pageSize + 1
 	events, err := s.db.FindAuditEvents(r.Context(), tc.tenant.ID, f)
 	if err != nil {
@@ -127,10 +111,13 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, tc *tenantC
 	q := auditQuery(form)
 	p := views.AuditProps{Page: s.page(r, tc, "Audit history", "audit"), Filter: form,
 		ActorKinds: actorKinds, TimeZone: loc.String()}
-	if len(events) > pageSize {
-		events = events[:pageSize]
+	if problem != "" {
+		p.Page.Flash = problem
+	}
+	events, before := nextPage(events, func(e db.AuditEvent) int64 { return e.ID })
+	if before != 0 {
 		next := auditQuery(form)
-		next.Set("before", itoa(events[len(events)-1].ID))
+		next.Set("before", itoa(before))
 		p.NextURL = tc.path("/audit?") + next.Encode()
 	}
 	q.Set("format", "csv")
@@ -148,80 +135,34 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, tc *tenantC
 	s.render(w, r, http.StatusOK, views.AuditPage(p))
 }
 
-// handleAuditExport streams the filtered history as CSV, page by page
-// through the keyset, so that no more than one page is held at a time.
+// auditColumns are the audit export's columns, in order.
+var auditColumns = []string{"time", "actor_kind", "actor", "action", "target", "details",
+	"source_address", "user_agent"}
+
+// handleAuditExport streams the filtered history as CSV, newest first.
 func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
-	ctx := r.Context()
 	loc := tenantLocation(tc.tenant)
-	f, form, err := auditFilter(r, loc)
-	if err == nil && r.URL.Query().Get("format") != "csv" {
-		err = badRequest("The audit history exports as format=csv.")
-	}
+	f, form, problem := auditFilter(r, loc)
+	format, err := exportFormat(r, problem, "csv")
 	if err != nil {
 		s.fail(w, r, tc, err)
 		return
 	}
-	f.Limit = exportPage
-	events, err := s.db.FindAuditEvents(ctx, tc.tenant.ID, f)
-	if err != nil {
-		s.fail(w, r, tc, err)
-		return
+	rows, ok := streamExport(s, w, r, tc, exportSpec[db.AuditEvent]{
+		name: "audit", format: format, columns: auditColumns,
+		csvRow: func(e db.AuditEvent) []string {
+			return []string{e.At.In(loc).Format(time.RFC3339), e.ActorKind, actorLabel(e),
+				e.Action, e.Target, detailsText(e.Details), e.RemoteAddr, e.UserAgent}
+		},
+		find: func(ctx context.Context, before int64) ([]db.AuditEvent, error) {
+			f.BeforeID, f.Limit = before, exportPage
+			return s.db.FindAuditEvents(ctx, tc.tenant.ID, f)
+		},
+		id: func(e db.AuditEvent) int64 { return e.ID },
+	})
+	if ok {
+		s.auditExport(r, tc, "audit.exported", "audit history", format, rows, auditQuery(form))
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+tc.tenant.Slug+`.csv"`)
-	rows, ok := s.writeAuditCSV(w, r, tc, f, events)
-	if !ok {
-		return
-	}
-	s.audit(ctx, r, tc, "audit.exported", "audit history", map[string]any{
-		"format": "csv", "rows": rows, "filter": auditQuery(form)})
-}
-
-// writeAuditCSV writes the first page of events, then reads and writes
-// the following pages one at a time. It reports false when the export
-// broke off; the status is sent by then, so the file ends short and the
-// log says why.
-func (s *Server) writeAuditCSV(w http.ResponseWriter, r *http.Request, tc *tenantCtx,
-	f db.AuditFilter, events []db.AuditEvent) (rows int, ok bool) {
-	ctx := r.Context()
-	loc := tenantLocation(tc.tenant)
-	out := csv.NewWriter(w)
-	_ = out.Write([]string{"time", "actor_kind", "actor", "action", "target", "details",
-		"source_address", "user_agent"})
-	var err error
-	for len(events) > 0 {
-		for _, e := range events {
-			_ = out.Write(csvCells(e.At.In(loc).Format(time.RFC3339), e.ActorKind, actorLabel(e),
-				e.Action, e.Target, detailsText(e.Details), e.RemoteAddr, e.UserAgent))
-		}
-		rows += len(events)
-		out.Flush()
-		if err := out.Error(); err != nil {
-			s.log.WarnContext(ctx, "audit export: write", "tenant", tc.tenant.Slug, "error", err)
-			return rows, false
-		}
-		_ = http.NewResponseController(w).Flush()
-		if len(events) < exportPage {
-			break
-		}
-		f.BeforeID = events[len(events)-1].ID
-		if events, err = s.db.FindAuditEvents(ctx, tc.tenant.ID, f); err != nil {
-			s.log.ErrorContext(ctx, "audit export: read", "tenant", tc.tenant.Slug, "error", err)
-			return rows, false
-		}
-	}
-	return rows, true
-}
-
-// csvCells guards cells against spreadsheets that run a cell starting
-// with =, +, - or @ as a formula: such a cell gets a leading apostrophe.
-func csvCells(cells ...string) []string {
-	for i, c := range cells {
-		if c != "" && strings.ContainsRune("=+-@", rune(c[0])) {
-			cells[i] = "'" + c
-		}
-	}
-	return cells
 }
 
 func actorLabel(e db.AuditEvent) string {

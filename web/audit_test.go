@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -60,7 +61,20 @@ func TestAudit_Filters(t *testing.T) {
 		})
 	}
 	t.Run("BadDate", func(t *testing.T) {
-		if res := ann.get("/t/acme/audit?from=yesterday"); res.status != http.StatusBadRequest {
+		res := ann.get("/t/acme/audit?from=yesterday&action=platform.handshake")
+		if res.status != http.StatusOK || rows(res) != 1 {
+			t.Errorf("got %d with %d rows, want 200 with the action's 1", res.status, rows(res))
+		}
+		if got := testidText(res.body, "flash"); !strings.Contains(got, "from date") {
+			t.Errorf("flash: got %q, want the from date named", got)
+		}
+		if strings.Contains(res.body, "yesterday") {
+			t.Errorf("the page still carries the bad date")
+		}
+	})
+	t.Run("BadDateExport", func(t *testing.T) {
+		res := ann.get("/t/acme/audit/export?format=csv&to=2025-13-01")
+		if res.status != http.StatusBadRequest {
 			t.Errorf("got %d, want 400", res.status)
 		}
 	})
@@ -124,6 +138,10 @@ func TestAudit_Export(t *testing.T) {
 		db.AuditFilter{Action: "audit.exported"})
 	if err != nil || len(es) != 1 || es[0].Details["rows"] != float64(1200) {
 		t.Errorf("got %+v, %v, want one audit.exported of 1200 rows", es, err)
+	}
+	f, _ := es[0].Details["filter"].(map[string]any)
+	if fmt.Sprint(f["action"]) != "[retention.pruned]" {
+		t.Errorf("filter: got %v, want the action", es[0].Details["filter"])
 	}
 }
 

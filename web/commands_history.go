@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,9 +15,10 @@ import (
 
 // historyFilter reads the history's filter from the query: f_command,
 // f_outcome, f_user (a user id, or "system"), and the days f_from and
-// f_to, both inclusive, in the tenant's time zone.
+// f_to, both inclusive, in the tenant's time zone. A day that cannot be
+// read is left out and named in problem.
 func historyFilter(r *http.Request, loc *time.Location) (
-	db.CommandAttemptFilter, views.CommandFilter) {
+	db.CommandAttemptFilter, views.CommandFilter, string) {
 	q := r.URL.Query()
 	shown := views.CommandFilter{
 		Command: strings.TrimSpace(q.Get("f_command")),
@@ -40,17 +40,15 @@ func historyFilter(r *http.Request, loc *time.Location) (
 	} else {
 		shown.User = ""
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, shown.From, loc); err == nil {
-		f.Since = d
-	} else {
-		shown.From = ""
+	since, until, problem := dateRange(shown.From, shown.To, loc)
+	if since != nil {
+		f.Since = *since
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, shown.To, loc); err == nil {
-		f.Until = d.AddDate(0, 0, 1)
-	} else {
-		shown.To = ""
+	if until != nil {
+		f.Until = *until
 	}
-	return f, shown
+	shown.From, shown.To = keptDate(shown.From, since), keptDate(shown.To, until)
+	return f, shown, problem
 }
 
 // historyQuery is the filter as query parameters, for the pager and the
@@ -64,7 +62,7 @@ func historyQuery(f views.CommandFilter) url.Values {
 func (s *Server) fillHistory(ctx context.Context, r *http.Request, tc *tenantCtx,
 	p *views.CommandsProps, users func(*int64) string) error {
 	loc := tenantLocation(tc.tenant)
-	f, shown := historyFilter(r, loc)
+	f, shown, problem := historyFilter(r, loc)
 	f.Limit = pageSize + 1
 	attempts, err := s.db.FindCommandAttempts(ctx, tc.tenant.ID, f)
 	if err != nil {
@@ -76,9 +74,12 @@ func (s *Server) fillHistory(ctx context.Context, r *http.Request, tc *tenantCtx
 	if len(q) > 0 {
 		p.ExportURL += "&" + q.Encode()
 	}
-	if len(attempts) > pageSize {
-		attempts = attempts[:pageSize]
-		q.Set("before", itoa(attempts[len(attempts)-1].ID))
+	if problem != "" {
+		p.Page.Flash = problem
+	}
+	attempts, before := nextPage(attempts, func(a db.CommandAttempt) int64 { return a.ID })
+	if before != 0 {
+		q.Set("before", itoa(before))
 		p.NextURL = tc.path("/commands?") + q.Encode()
 	}
 	for _, a := range attempts {
@@ -119,50 +120,34 @@ func (s *Server) fillUserOptions(ctx context.Context, tc *tenantCtx, p *views.Co
 var outcomeOrder = []string{"ok", "status", "malformed", "http", "timeout", "refused", "tls",
 	"transport", "blocked"}
 
-// handleCommandExport streams the filtered history as CSV, page by page,
-// so that a long history is never held in memory at once.
+// historyColumns are the history export's columns, in order.
+var historyColumns = []string{"id", "sent_at", "command", "by", "source", "authentication",
+	"outcome", "http_status", "status", "duration_ms", "messages", "error", "params"}
+
+// handleCommandExport streams the filtered history as CSV, newest first.
 func (s *Server) handleCommandExport(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
-	if f := r.URL.Query().Get("format"); f != "" && f != "csv" {
-		s.fail(w, r, tc, badRequest("The history can be exported as CSV only (format=csv)."))
-		return
-	}
 	ctx := r.Context()
 	loc := tenantLocation(tc.tenant)
-	f, _ := historyFilter(r, loc)
-	f.Limit = 500
-	users := s.userNames(ctx)
-
-	// The first page is read before anything is written, so that a failing
-	// database still gets a proper error page.
-	attempts, err := s.db.FindCommandAttempts(ctx, tc.tenant.ID, f)
+	f, shown, problem := historyFilter(r, loc)
+	format, err := exportFormat(r, problem, "csv")
 	if err != nil {
 		s.fail(w, r, tc, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+tc.tenant.Slug+`-commands.csv"`)
-	out := csv.NewWriter(w)
-	_ = out.Write([]string{"id", "sent_at", "command", "by", "source", "authentication", "outcome",
-		"http_status", "status", "duration_ms", "messages", "error", "params"})
-	for len(attempts) > 0 {
-		for _, a := range attempts {
-			_ = out.Write(csvRow(a, loc, users))
-		}
-		out.Flush()
-		if len(attempts) < f.Limit {
-			break
-		}
-		f.BeforeID = attempts[len(attempts)-1].ID
-		if attempts, err = s.db.FindCommandAttempts(ctx, tc.tenant.ID, f); err != nil {
-			// The header is sent: the export ends short, and the log says why.
-			s.log.ErrorContext(ctx, "export commands", "tenant", tc.tenant.Slug, "error", err)
-			return
-		}
-	}
-	out.Flush()
-	if err := out.Error(); err != nil {
-		// Most likely the client went away; the export is simply short.
-		s.log.WarnContext(ctx, "export commands", "tenant", tc.tenant.Slug, "error", err)
+	f.Limit = exportPage
+	users := s.userNames(ctx)
+	rows, ok := streamExport(s, w, r, tc, exportSpec[db.CommandAttempt]{
+		name: "commands", format: format, columns: historyColumns,
+		csvRow: func(a db.CommandAttempt) []string { return csvRow(a, loc, users) },
+		find: func(ctx context.Context, before int64) ([]db.CommandAttempt, error) {
+			f.BeforeID, f.Limit = before, exportPage
+			return s.db.FindCommandAttempts(ctx, tc.tenant.ID, f)
+		},
+		id: func(a db.CommandAttempt) int64 { return a.ID },
+	})
+	if ok {
+		s.auditExport(r, tc, "commands.exported", "command history", format, rows,
+			historyQuery(shown))
 	}
 }
 
@@ -171,22 +156,7 @@ func csvRow(a db.CommandAttempt, loc *time.Location, users func(*int64) string) 
 	for i, p := range a.Params {
 		params[i] = carcity.Param{Name: p.Name, Value: p.Value}
 	}
-	row := []string{itoa(a.ID), a.StartedAt.In(loc).Format(time.RFC3339), a.Command,
+	return []string{itoa(a.ID), a.StartedAt.In(loc).Format(time.RFC3339), a.Command,
 		users(a.UserID), a.Source, a.AuthKind, a.Outcome, intText(a.HTTPStatus), intText(a.Status),
 		itoa(a.Duration.Milliseconds()), strings.Join(a.Messages, "; "), a.Error, params.Encode()}
-	for i, v := range row {
-		row[i] = csvSafe(v)
-	}
-	return row
-}
-
-// csvSafe keeps a spreadsheet from reading a cell as a formula: text that
-// starts like one gets a leading apostrophe.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			return "'" + v
-		}
-	}
-	return v
 }

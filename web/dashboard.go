@@ -104,13 +104,13 @@ func dayChart(counts []db.DayCount, from time.Time) views.Chart {
 	index := map[string]int{}
 	for i := range chartDays {
 		day := from.AddDate(0, 0, i)
-		index[day.Format(dateLayout)] = i
+		index[day.Format(time.DateOnly)] = i
 		c.Days = append(c.Days, views.ChartDay{
 			Label: day.Format("Jan 2"), Counts: make([]int, len(c.Series)),
 		})
 	}
 	for _, dc := range counts {
-		i, ok := index[dc.Day.UTC().Format(dateLayout)]
+		i, ok := index[dc.Day.UTC().Format(time.DateOnly)]
 		if !ok {
 			continue
 		}

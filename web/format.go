@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"citylink/db"
@@ -55,4 +56,48 @@ func nonEmptyQuery(values map[string]string) url.Values {
 		}
 	}
 	return q
+}
+
+// dateRange reads the from and to days of a filter in the tenant's zone;
+// until is the start of the day after to, so that to includes its whole
+// day. A day that cannot be read is left nil and named in problem, so that
+// the page can say so and keep the rest of the filter.
+func dateRange(from, to string, loc *time.Location) (since, until *time.Time, problem string) {
+	var problems []string
+	for _, d := range []struct {
+		name, text string
+		dst        **time.Time
+		shift      int
+	}{{"from", from, &since, 0}, {"to", to, &until, 1}} {
+		if d.text == "" {
+			continue
+		}
+		day, err := time.ParseInLocation(time.DateOnly, d.text, loc)
+		if err != nil {
+			problems = append(problems, "The "+d.name+" date must look like 2026-01-31.")
+			continue
+		}
+		day = day.AddDate(0, 0, d.shift)
+		*d.dst = &day
+	}
+	return since, until, strings.Join(problems, " ")
+}
+
+// nextPage cuts a list read with pageSize+1 rows to one page and returns
+// the id to continue before, or 0 when this is the last page.
+func nextPage[T any](rows []T, id func(T) int64) ([]T, int64) {
+	if len(rows) <= pageSize {
+		return rows, 0
+	}
+	rows = rows[:pageSize]
+	return rows, id(rows[len(rows)-1])
+}
+
+// keptDate is a filter date as the form shows it again: the text when it
+// was read, empty when it was not, so that links never carry a bad date.
+func keptDate(text string, day *time.Time) string {
+	if day == nil {
+		return ""
+	}
+	return text
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -97,6 +98,32 @@ func TestCommands_HistoryFilters(t *testing.T) {
 		row := strings.Join(records[1], "|")
 		if !strings.Contains(row, "'=cmd") || !strings.Contains(row, "'=HYPERLINK(1)") {
 			t.Errorf("formula-like cells were not defused: %q", row)
+		}
+	})
+	t.Run("ExportAudited", func(t *testing.T) {
+		es, err := a.db.FindAuditEvents(t.Context(), acme.ID,
+			db.AuditFilter{Action: "commands.exported"})
+		if err != nil || len(es) != 1 {
+			t.Fatalf("got %+v, %v, want one commands.exported", es, err)
+		}
+		d := es[0].Details
+		f, _ := d["filter"].(map[string]any)
+		if d["rows"] != float64(1) || d["format"] != "csv" || fmt.Sprint(f["f_outcome"]) != "[status]" {
+			t.Errorf("details: got %v, want 1 csv row filtered by outcome", d)
+		}
+	})
+	t.Run("BadDate", func(t *testing.T) {
+		n, body := rows("/t/acme/commands?f_from=2026-02-31&f_command=validate_user")
+		if n != 1 {
+			t.Errorf("got %d rows, want the command's 1", n)
+		}
+		if got := testidText(body, "flash"); !strings.Contains(got, "from date") {
+			t.Errorf("flash: got %q, want the from date named", got)
+		}
+	})
+	t.Run("BadDateExport", func(t *testing.T) {
+		if res := b.get("/t/acme/commands/export?format=csv&f_to=soon"); res.status != 400 {
+			t.Errorf("got %d, want 400", res.status)
 		}
 	})
 	t.Run("ExportAll", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -364,5 +365,75 @@ func TestNotifications_ExportManyPages(t *testing.T) {
 	body := a.signIn(t, "viewer@acme.test").get("/t/acme/notifications/export?format=ndjson").body
 	if n := strings.Count(body, "\n"); n != 1200 {
 		t.Errorf("got %d lines, want 1200", n)
+	}
+}
+
+func TestNotifications_ReadBackStaysInTheInbox(t *testing.T) {
+	f := newInbox(t)
+	id := itoa(f.ids["hello"])
+	cases := []struct{ back, want string }{
+		{`/t/acme/notifications/../../../\evil.com`, "/t/acme/notifications/" + id},
+		{`/t/acme/notifications/..%2F..%2F..%2F%5Cevil.com`, "/t/acme/notifications/" + id},
+		{`/t/acme/notifications\..\..\evil.com`, "/t/acme/notifications/" + id},
+		{"//evil.com/t/acme/notifications", "/t/acme/notifications/" + id},
+		{"/t/acme/notifications/../settings", "/t/acme/notifications/" + id},
+		{"/t/acme/notificationsx", "/t/acme/notifications/" + id},
+		{"https://evil.com/t/acme/notifications", "/t/acme/notifications/" + id},
+		{"/t/acme/notifications/./" + id, "/t/acme/notifications/" + id},
+		{"/t/acme/notifications?unread=1", "/t/acme/notifications?unread=1"},
+	}
+	for _, c := range cases {
+		t.Run(c.back, func(t *testing.T) {
+			res := f.br.post("/t/acme/notifications/read", url.Values{
+				"id": {id}, "state": {"read"}, "back": {c.back},
+			})
+			if loc := res.header.Get("Location"); res.status != 303 || loc != c.want {
+				t.Errorf("got %d to %q, want 303 to %q", res.status, loc, c.want)
+			}
+		})
+	}
+}
+
+func TestNotifications_BadDateKeepsTheFilter(t *testing.T) {
+	f := newInbox(t)
+	res := f.br.get("/t/acme/notifications?type=new_user&from=2026-01-32&to=2026-12-31")
+	if got, want := rowIDs(res.body), []int64{f.ids["john"]}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if got := testidText(res.body, "flash"); got != "The from date must look like 2026-01-31." {
+		t.Errorf("flash: got %q, want the from date named", got)
+	}
+	if strings.Contains(res.body, `value="2026-01-32"`) ||
+		!strings.Contains(res.body, `value="2026-12-31"`) {
+		t.Errorf("want the bad date dropped and the good one kept")
+	}
+	if res := f.br.get("/t/acme/notifications/export?format=csv&from=x"); res.status != 400 {
+		t.Errorf("export: got %d, want 400", res.status)
+	}
+}
+
+func TestNotifications_ExportGuardedAndAudited(t *testing.T) {
+	a := newTestApp(t)
+	tenant := mustCreateTenant(t, a.db, "acme")
+	mustCreateMember(t, a.db, tenant, "viewer@acme.test", "viewer")
+	mustDeliver(t, a.db, tenant, time.Now(), "", text("=HYPERLINK(1)", "@SUM(A1)"),
+		object("generic", `-1`))
+	res := a.signIn(t, "viewer@acme.test").get("/t/acme/notifications/export?format=csv&q=1")
+	recs, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("got %d records (%v), want a header and 2", len(recs), err)
+	}
+	if recs[1][3] != "'-1" || recs[2][2] != "'=HYPERLINK(1)" || recs[2][3] != `"@SUM(A1)"` {
+		t.Errorf("got %q and %q, want the formula-like cells defused", recs[1], recs[2])
+	}
+	es, err := a.db.FindAuditEvents(t.Context(), tenant.ID,
+		db.AuditFilter{Action: "notifications.exported"})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("got %+v, %v, want one notifications.exported", es, err)
+	}
+	d := es[0].Details
+	if q, _ := d["filter"].(map[string]any); d["rows"] != float64(2) || d["format"] != "csv" ||
+		fmt.Sprint(q["q"]) != "[1]" {
+		t.Errorf("details: got %v, want 2 csv rows filtered by q", d)
 	}
 }

@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -14,9 +16,6 @@ import (
 	"citylink/db"
 	"citylink/views"
 )
-
-// dateLayout is the form of the from and to filter dates.
-const dateLayout = "2006-01-02"
 
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
 	ctx := r.Context()
@@ -51,10 +50,10 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, tc 
 	if problem != "" {
 		p.Page.Flash = problem
 	}
-	if len(items) > pageSize {
-		items = items[:pageSize]
-		q := r.URL.Query()
-		q.Set("before", itoa(items[len(items)-1].ID))
+	items, before := nextPage(items, func(n db.Notification) int64 { return n.ID })
+	if before != 0 {
+		q := filterQuery(vf)
+		q.Set("before", itoa(before))
 		p.NextURL = tc.path("/notifications?") + q.Encode()
 	}
 	loc := tenantLocation(tc.tenant)
@@ -83,36 +82,17 @@ func notificationFilter(r *http.Request, loc *time.Location) (views.Notification
 	f := db.NotificationFilter{
 		Type: vf.Type, Query: vf.Query, Unread: vf.Unread, WithRepeats: vf.Repeats,
 	}
-	var problems []string
-	if vf.From != "" {
-		if t, err := time.ParseInLocation(dateLayout, vf.From, loc); err == nil {
-			f.From = &t
-		} else {
-			problems = append(problems, "The from date must look like 2026-01-31.")
-		}
-	}
-	if vf.To != "" {
-		if t, err := time.ParseInLocation(dateLayout, vf.To, loc); err == nil {
-			end := t.AddDate(0, 0, 1)
-			f.To = &end
-		} else {
-			problems = append(problems, "The to date must look like 2026-01-31.")
-		}
-	}
-	return vf, f, strings.Join(problems, " ")
+	var problem string
+	f.From, f.To, problem = dateRange(vf.From, vf.To, loc)
+	vf.From, vf.To = keptDate(vf.From, f.From), keptDate(vf.To, f.To)
+	return vf, f, problem
 }
 
 // filterQuery is the list's filter as query parameters, for the links that
-// must keep it: the stream, the export.
+// must keep it: the pager, the stream, the export.
 func filterQuery(vf views.NotificationFilter) url.Values {
-	q := url.Values{}
-	for name, v := range map[string]string{
-		"type": vf.Type, "q": vf.Query, "from": vf.From, "to": vf.To,
-	} {
-		if v != "" {
-			q.Set(name, v)
-		}
-	}
+	q := nonEmptyQuery(map[string]string{"type": vf.Type, "q": vf.Query, "from": vf.From,
+		"to": vf.To})
 	if vf.Unread {
 		q.Set("unread", "1")
 	}
@@ -332,8 +312,8 @@ func (s *Server) handleNotificationsRead(w http.ResponseWriter, r *http.Request,
 		s.fail(w, r, tc, badRequest("Mark at most 1000 notifications at a time."))
 		return
 	}
-	back := r.PostForm.Get("back")
-	if !strings.HasPrefix(back, tc.path("/notifications")) {
+	back, ok := notificationsBack(tc, r.PostForm.Get("back"))
+	if !ok {
 		back = tc.path("/notifications")
 		if len(ids) == 1 {
 			back += "/" + itoa(ids[0])
@@ -351,4 +331,70 @@ func (s *Server) handleNotificationsRead(w http.ResponseWriter, r *http.Request,
 	}
 	s.flash(r, fmt.Sprintf("Marked %d as %s.", n, state))
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// notificationColumns are the CSV export's columns, in order.
+var notificationColumns = []string{"id", "received_at", "type", "data", "repeat_of",
+	"request_id", "read_at"}
+
+// notificationLine is one line of the NDJSON export.
+type notificationLine struct {
+	ID         int64           `json:"id"`
+	ReceivedAt time.Time       `json:"received_at"`
+	Type       string          `json:"type"`
+	Data       json.RawMessage `json:"data"`
+	RepeatOf   *int64          `json:"repeat_of"`
+	RequestID  int64           `json:"request_id"`
+	ReadAt     *time.Time      `json:"read_at"`
+}
+
+// handleNotificationsExport streams the filtered list as CSV or NDJSON,
+// newest first.
+func (s *Server) handleNotificationsExport(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
+	vf, f, problem := notificationFilter(r, tenantLocation(tc.tenant))
+	format, err := exportFormat(r, problem, "csv", "ndjson")
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	rows, ok := streamExport(s, w, r, tc, exportSpec[db.Notification]{
+		name: "notifications", format: format, columns: notificationColumns,
+		csvRow: func(n db.Notification) []string {
+			return []string{itoa(n.ID), n.ReceivedAt.UTC().Format(time.RFC3339Nano), n.Type,
+				string(n.Data), optionalID(n.RepeatOf), itoa(n.RequestID), optionalTime(n.ReadAt)}
+		},
+		jsonRow: func(n db.Notification) any {
+			return notificationLine{ID: n.ID, ReceivedAt: n.ReceivedAt.UTC(), Type: n.Type,
+				Data: n.Data, RepeatOf: n.RepeatOf, RequestID: n.RequestID, ReadAt: n.ReadAt}
+		},
+		find: func(ctx context.Context, before int64) ([]db.Notification, error) {
+			f.BeforeID, f.Limit = before, exportPage
+			return s.db.FindNotifications(ctx, tc.tenant.ID, f)
+		},
+		id: func(n db.Notification) int64 { return n.ID },
+	})
+	if ok {
+		s.auditExport(r, tc, "notifications.exported", "notifications", format, rows,
+			filterQuery(vf))
+	}
+}
+
+// notificationsBack is where marking returns to: back, cleaned, when it is
+// a path within the tenant's notifications. Anything else, such as a path
+// that climbs out with "..", a backslash that browsers read as a slash or
+// a "//" that names another host, is refused.
+func notificationsBack(tc *tenantCtx, back string) (string, bool) {
+	if back == "" || strings.HasPrefix(back, "//") || strings.Contains(back, `\`) {
+		return "", false
+	}
+	u, err := url.Parse(back)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil ||
+		strings.Contains(u.Path, `\`) {
+		return "", false
+	}
+	clean, base := path.Clean(u.Path), tc.path("/notifications")
+	if clean != base && !strings.HasPrefix(clean, base+"/") {
+		return "", false
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String(), true
 }

@@ -31,10 +31,10 @@ func (s *Server) handleHookRequests(w http.ResponseWriter, r *http.Request, tc *
 		Outcome:  f.Outcome,
 		Outcomes: requestOutcomes,
 	}
-	if len(reqs) > pageSize {
-		reqs = reqs[:pageSize]
+	reqs, before := nextPage(reqs, func(hr db.HookRequest) int64 { return hr.ID })
+	if before != 0 {
 		q := r.URL.Query()
-		q.Set("before", itoa(reqs[len(reqs)-1].ID))
+		q.Set("before", itoa(before))
 		p.NextURL = tc.path("/requests?") + q.Encode()
 	}
 	loc := tenantLocation(tc.tenant)
