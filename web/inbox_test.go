@@ -61,13 +61,23 @@ type inboxFixture struct {
 	ids    map[string]int64 // by a short name
 }
 
+// oldDay is the midnight (UTC) of the fixture's old notification, 40 days
+// ago; day(n) is the date n days after it, as the filter form writes it.
+func oldDay() time.Time {
+	return time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -40)
+}
+
+func day(n int) string { return oldDay().AddDate(0, 0, n).Format("2006-01-02") }
+
 func newInbox(t *testing.T) *inboxFixture {
 	t.Helper()
 	a := newTestApp(t)
 	tenant := mustCreateTenant(t, a.db, "acme")
 	viewer := mustCreateMember(t, a.db, tenant, "viewer@acme.test", "viewer")
 	now := time.Now()
-	old := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	// Old, but well inside the default retention of 90 days: the
+	// retention job runs when the app starts and must leave it alone.
+	old := oldDay().Add(12 * time.Hour)
 	f := &inboxFixture{a: a, tenant: tenant, viewer: viewer, ids: map[string]int64{}}
 	first := func(r db.HookRequest) int64 {
 		ns, err := a.db.FindNotifications(context.Background(), tenant.ID,
@@ -118,9 +128,9 @@ func TestNotifications_Filters(t *testing.T) {
 		{"text in type", "q=NEW_USER", []int64{id["john"]}},
 		{"text with a wildcard", "q=" + url.QueryEscape("%"), nil},
 		{"type and text", "type=generic&q=toyota", []int64{id["old"]}},
-		{"from", "from=2026-02-01", []int64{id["car"], id["john"], id["hello"]}},
-		{"to", "to=2026-01-10", []int64{id["old"]}},
-		{"from and to", "from=2026-01-11&to=2026-01-31", nil},
+		{"from", "from=" + day(10), []int64{id["car"], id["john"], id["hello"]}},
+		{"to", "to=" + day(0), []int64{id["old"]}},
+		{"from and to", "from=" + day(1) + "&to=" + day(20), nil},
 		{"unread", "unread=1", []int64{id["car"], id["john"], id["old"]}},
 		{"unread and type", "unread=1&type=generic", []int64{id["old"]}},
 		{"repeats", "repeats=1",
