@@ -82,7 +82,7 @@ func (s *Server) handleNotificationsExport(w http.ResponseWriter, r *http.Reques
 	}
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "export notifications", "tenant", tc.tenant.ID,
-			"path", r.URL.Path, "error", err)
+			"path", loggedPath(r), "error", err)
 		panic(http.ErrAbortHandler)
 	}
 }
