@@ -166,35 +166,45 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 	}
 }
 
-// streamAllowed reports whether the stream's user may still read it. The
-// session was loaded once, when the stream began, so the store and the
-// database are asked again: a sign-out, a bump of the session version, a
-// removal from the tenant or its suspension all end the stream.
+// streamAllowed reports whether the stream's user may still read it; a
+// failed check ends the stream too.
 func (s *Server) streamAllowed(r *http.Request, tc *tenantCtx) bool {
-	ctx := r.Context()
+	ok, err := s.streamAccess(r.Context(), tc)
+	if err != nil {
+		s.logStreamError(r.Context(), "stream: check access", tc, err)
+	}
+	return ok
+}
+
+// streamAccess asks the session store and the database again, since the
+// session was loaded once, when the stream began: a sign-out, a bump of
+// the session version, a removal from the tenant and its suspension each
+// take access away.
+func (s *Server) streamAccess(ctx context.Context, tc *tenantCtx) (bool, error) {
 	_, found, err := s.store.Find(s.sessions.Token(ctx))
-	if err == nil && !found {
-		return false
+	if err != nil || !found {
+		return false, err
 	}
-	var u db.User
-	if err == nil {
-		u, err = s.db.FindUserByID(ctx, tc.user.ID)
+	u, err := s.db.FindUserByID(ctx, tc.user.ID)
+	if err != nil {
+		return false, ignoreNotFound(err)
 	}
-	if err == nil && u.SessionVersion != s.sessions.GetInt(ctx, sessionVersionKey) {
-		return false
+	if u.SessionVersion != s.sessions.GetInt(ctx, sessionVersionKey) {
+		return false, nil
 	}
-	var m db.Membership
-	if err == nil {
-		m, err = s.db.FindMembership(ctx, tc.tenant.ID, tc.user.ID)
+	m, err := s.db.FindMembership(ctx, tc.tenant.ID, tc.user.ID)
+	if err != nil {
+		return false, ignoreNotFound(err)
 	}
-	switch {
-	case errors.Is(err, db.ErrNotFound):
-		return false
-	case err != nil:
-		s.logStreamError(ctx, "stream: check access", tc, err)
-		return false
+	return !m.Tenant.Disabled() && roleAllows(m.Role, permRead), nil
+}
+
+// ignoreNotFound is err, or nil when err says that something is gone.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return nil
 	}
-	return !m.Tenant.Disabled() && roleAllows(m.Role, permRead)
+	return err
 }
 
 // logStreamError logs a failure of a stream, unless the stream ended
