@@ -131,11 +131,7 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 		last = id
 	}
 
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if err := rc.Flush(); err != nil {
+	if startEventStream(w, rc) != nil {
 		return
 	}
 	keepAlive := time.NewTicker(streamKeepAlive)
@@ -164,6 +160,15 @@ func (s *Server) handleNotificationStream(w http.ResponseWriter, r *http.Request
 			}
 		}
 	}
+}
+
+// startEventStream sends the headers of a stream of server-sent events.
+func startEventStream(w http.ResponseWriter, rc *http.ResponseController) error {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return rc.Flush()
 }
 
 // streamAllowed reports whether the stream's user may still read it; a
