@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -298,16 +299,26 @@ func (s *Simulator) post(ctx context.Context, body []byte) (int, []byte, error) 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, fmt.Errorf("carcity: notify URL: %w", err)
+		return 0, nil, fmt.Errorf("carcity: notify URL: %w", withoutURL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("carcity: notify: %w", withoutURL(err))
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxNotifyAnswer))
 	return resp.StatusCode, answer, err
+}
+
+// withoutURL is err without the URL that a *url.Error names: a notify URL
+// holds its tenant's token, and the error's text is logged.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // Run pushes queued deliveries, one at a time, until ctx ends, and then

@@ -81,7 +81,7 @@ func streamExport[T any](s *Server, w http.ResponseWriter, r *http.Request, tc *
 		page, err = x.find(ctx, x.id(page[len(page)-1]))
 	}
 	if err != nil {
-		s.log.ErrorContext(ctx, "export", "tenant", tc.tenant.Slug, "path", r.URL.Path,
+		s.log.ErrorContext(ctx, "export", "tenant", tc.tenant.ID, "path", loggedPath(r),
 			"error", err)
 		panic(http.ErrAbortHandler)
 	}

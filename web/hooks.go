@@ -29,24 +29,9 @@ const (
 // delivery is answered OK only once it is committed.
 func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	tenant, err := s.db.FindTenantByHookToken(ctx, r.PathValue("token"))
-	if errors.Is(err, db.ErrNotFound) {
-		hookRequests.WithLabelValues("unknown").Inc()
-		writeJSON(w, http.StatusNotFound, carcity.ErrorAnswer(hookUnknownMsg))
+	tenant, rec, ok := s.hookTenant(w, r)
+	if !ok {
 		return
-	}
-	if err != nil {
-		s.log.ErrorContext(ctx, "hook: find tenant", "error", err)
-		writeJSON(w, http.StatusServiceUnavailable, carcity.ErrorAnswer(hookUnavailableMsg))
-		return
-	}
-
-	rec := db.HookRequest{
-		TenantID:   tenant.ID,
-		ReceivedAt: time.Now(),
-		RemoteAddr: clientAddr(r),
-		Method:     r.Method,
-		Headers:    recordedHeaders(r.Header),
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.HookBodyLimit))
 	rec.Body = body
@@ -80,15 +65,66 @@ func (s *Server) handleHook(w http.ResponseWriter, r *http.Request) {
 	s.hookDelivery(ctx, w, rec, req)
 }
 
+// handleHookOtherMethod answers a notification URL asked with a method
+// other than POST: recorded like every request that names a tenant, and
+// answered in JSON like them.
+func (s *Server) handleHookOtherMethod(w http.ResponseWriter, r *http.Request) {
+	_, rec, ok := s.hookTenant(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Allow", http.MethodPost)
+	s.rejectHook(r.Context(), w, rec, http.StatusMethodNotAllowed,
+		"a notification URL takes only POST requests")
+}
+
+// hookTenant finds the tenant whose notification URL the request names
+// and starts the record of the request. When there is none, or it cannot
+// be looked up, it answers the request and reports false.
+func (s *Server) hookTenant(w http.ResponseWriter, r *http.Request) (db.Tenant, db.HookRequest, bool) {
+	ctx := r.Context()
+	tenant, err := s.db.FindTenantByHookToken(ctx, r.PathValue("token"))
+	if errors.Is(err, db.ErrNotFound) {
+		hookRequests.WithLabelValues("unknown").Inc()
+		writeJSON(w, http.StatusNotFound, carcity.ErrorAnswer(hookUnknownMsg))
+		return db.Tenant{}, db.HookRequest{}, false
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "hook: find tenant", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, carcity.ErrorAnswer(hookUnavailableMsg))
+		return db.Tenant{}, db.HookRequest{}, false
+	}
+	rec := db.HookRequest{
+		TenantID:   tenant.ID,
+		ReceivedAt: time.Now(),
+		RemoteAddr: clientAddr(r),
+		Method:     r.Method,
+		Headers:    recordedHeaders(r.Header),
+	}
+	return tenant, rec, true
+}
+
 // rejectHook records a refused request and answers it with an error.
 func (s *Server) rejectHook(ctx context.Context, w http.ResponseWriter, rec db.HookRequest,
 	status int, msg string) {
+	rec.Outcome = "rejected"
+	s.answerHookError(ctx, w, rec, status, msg)
+}
+
+// answerHookError records a request that ends in an error, with the
+// outcome rec has and msg as its error unless rec names one, and answers
+// it with msg.
+func (s *Server) answerHookError(ctx context.Context, w http.ResponseWriter, rec db.HookRequest,
+	status int, msg string) {
 	answer := carcity.ErrorAnswer(msg)
-	rec.Outcome, rec.AnswerStatus, rec.AnswerBody, rec.Error = "rejected", status, string(answer), msg
-	if _, err := s.db.CreateHookRequest(context.WithoutCancel(ctx), rec); err != nil {
-		s.log.ErrorContext(ctx, "hook: record rejected request", "tenant", rec.TenantID, "error", err)
+	rec.AnswerStatus, rec.AnswerBody = status, string(answer)
+	if rec.Error == "" {
+		rec.Error = msg
 	}
-	hookRequests.WithLabelValues("rejected").Inc()
+	if _, err := s.db.CreateHookRequest(context.WithoutCancel(ctx), rec); err != nil {
+		s.log.ErrorContext(ctx, "hook: record request", "tenant", rec.TenantID, "error", err)
+	}
+	hookRequests.WithLabelValues(rec.Outcome).Inc()
 	writeJSON(w, status, answer)
 }
 
@@ -107,14 +143,8 @@ func (s *Server) hookDelivery(ctx context.Context, w http.ResponseWriter, rec db
 
 	if _, err := s.db.CreateDelivery(ctx, rec, msgs); err != nil {
 		s.log.ErrorContext(ctx, "hook: store delivery", "tenant", rec.TenantID, "error", err)
-		answer := carcity.ErrorAnswer(hookUnavailableMsg)
-		rec.Outcome, rec.AnswerStatus, rec.AnswerBody = "error", http.StatusInternalServerError, string(answer)
-		rec.Error = "the delivery could not be stored"
-		if _, err := s.db.CreateHookRequest(context.WithoutCancel(ctx), rec); err != nil {
-			s.log.ErrorContext(ctx, "hook: record failed delivery", "tenant", rec.TenantID, "error", err)
-		}
-		hookRequests.WithLabelValues("error").Inc()
-		writeJSON(w, http.StatusInternalServerError, answer)
+		rec.Outcome, rec.Error = "error", "the delivery could not be stored"
+		s.answerHookError(ctx, w, rec, http.StatusInternalServerError, hookUnavailableMsg)
 		return
 	}
 	hookRequests.WithLabelValues("delivery").Inc()
@@ -127,14 +157,20 @@ func (s *Server) hookAuthenticate(ctx context.Context, w http.ResponseWriter, te
 	creds, err := s.db.FindCredentials(ctx, tenant.ID)
 	if err != nil {
 		s.log.ErrorContext(ctx, "hook: find credentials", "tenant", tenant.ID, "error", err)
-		writeJSON(w, http.StatusServiceUnavailable, carcity.ErrorAnswer(hookUnavailableMsg))
+		s.auditPlatform(ctx, rec, "platform.authenticate",
+			map[string]any{"with_key": req.HasKey, "outcome": "error: credentials not readable"})
+		rec.Outcome, rec.Error = "error", "the platform credentials could not be read"
+		s.answerHookError(ctx, w, rec, http.StatusServiceUnavailable, hookUnavailableMsg)
 		return
 	}
 	details := map[string]any{"auth_mode": creds.AuthMode, "with_key": req.HasKey}
 	if creds.LoginID == "" || !creds.HasPassword {
-		details["outcome"] = "refused: no platform credentials saved"
+		// Our side's state, not the platform's fault: an error, not a
+		// refusal of the request.
+		details["outcome"] = "error: no platform credentials saved"
 		s.auditPlatform(ctx, rec, "platform.authenticate", details)
-		s.rejectHook(ctx, w, rec, http.StatusServiceUnavailable,
+		rec.Outcome = "error"
+		s.answerHookError(ctx, w, rec, http.StatusServiceUnavailable,
 			"this account has no platform credentials yet; please try again later")
 		return
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -220,5 +221,77 @@ func TestHooks_CommitFails(t *testing.T) {
 	reqs, err := a.db.FindHookRequests(context.Background(), tenant.ID, db.HookRequestFilter{Limit: 10})
 	if err != nil || len(reqs) != 1 || reqs[0].Outcome != "error" {
 		t.Fatalf("recorded: got %+v (%v), want one request with outcome error", reqs, err)
+	}
+}
+
+// TestHooks_AuthenticateOurFault checks that a handshake Citylink cannot
+// answer, for want of credentials or because they cannot be read, is
+// answered 503, recorded with outcome error and audited.
+func TestHooks_AuthenticateOurFault(t *testing.T) {
+	cases := map[string]func(a *testApp, tenant db.Tenant){
+		"no credentials saved": func(*testApp, db.Tenant) {},
+		"credentials not readable": func(a *testApp, tenant db.Tenant) {
+			mustSetCredentials(t, a.db, tenant, db.CredentialsUpdate{
+				LoginID: ptr("apiuser"), Password: ptr("APIuser123")})
+			a.mustExecAsOwner(t, `SELECT set_config('citylink.tenant_id', '`+itoa(tenant.ID)+`', false);
+				UPDATE platform_credentials SET password_sealed = '\x00'::bytea`)
+		},
+	}
+	for name, setup := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := newTestApp(t)
+			tenant := mustCreateTenant(t, a.db, "acme")
+			setup(a, tenant)
+			res := postHook(t, a.srv.URL, web.NotificationPath(tenant), `{"request":"authenticate"}`)
+			if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, `"ERROR"`) {
+				t.Errorf("answer: got %d %s, want 503 with an ERROR answer", res.status, res.body)
+			}
+			ctx := context.Background()
+			reqs, err := a.db.FindHookRequests(ctx, tenant.ID, db.HookRequestFilter{Limit: 10})
+			if err != nil || len(reqs) != 1 || reqs[0].Outcome != "error" {
+				t.Errorf("recorded: got %+v (%v), want one request with outcome error", reqs, err)
+			}
+			events, err := a.db.FindAuditEvents(ctx, tenant.ID,
+				db.AuditFilter{Action: "platform.authenticate", Limit: 10})
+			if err != nil || len(events) != 1 {
+				t.Errorf("audited: got %d events (%v), want 1", len(events), err)
+			}
+		})
+	}
+}
+
+func TestHooks_OtherMethod(t *testing.T) {
+	a := newTestApp(t)
+	tenant := mustCreateTenant(t, a.db, "acme")
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+		req, err := http.NewRequest(method, a.srv.URL+web.NotificationPath(tenant), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "POST" ||
+			res.Header.Get("Content-Type") != "application/json" ||
+			!strings.Contains(string(body), `"ERROR"`) {
+			t.Errorf("%s: got %d, Allow %q, %s, want 405 JSON with Allow: POST",
+				method, res.StatusCode, res.Header.Get("Allow"), body)
+		}
+	}
+	reqs, err := a.db.FindHookRequests(context.Background(), tenant.ID, db.HookRequestFilter{Limit: 10})
+	if err != nil || len(reqs) != 3 || reqs[0].Outcome != "rejected" {
+		t.Errorf("recorded: got %d requests (%v), want 3 rejected", len(reqs), err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/hooks/nope", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("unknown token: got %d %s, want 404 JSON", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 }

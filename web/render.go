@@ -57,7 +57,8 @@ func errorPage(err error) (status int, title, msg string) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, tc *tenantCtx, err error) {
 	status, title, msg := errorPage(err)
 	if status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", loggedPath(r),
+			"error", err)
 	}
 	p := views.ErrorProps{Status: status, Title: title, Message: msg}
 	if tc != nil && status != http.StatusNotFound {
@@ -71,7 +72,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, tc *tenantCtx, err
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
-		s.log.ErrorContext(r.Context(), "render failed", "path", r.URL.Path, "error", err)
+		s.log.ErrorContext(r.Context(), "render failed", "path", loggedPath(r), "error", err)
 		http.Error(w, "Citylink could not show this page.", http.StatusInternalServerError)
 		return
 	}
@@ -104,25 +105,40 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// accessLog writes one line per request: Info, or Error for a 5xx. The
-// path is logged without its query, and a notification URL's token is
-// left out, since it is the tenant's credential.
+// accessLog writes one line per request: Info, or Error for a 5xx, with
+// the path as loggedPath gives it.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		path := r.URL.Path
-		if strings.HasPrefix(path, "/hooks/") {
-			path = "/hooks/…"
-		}
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", path,
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", loggedPath(r),
 			"status", rec.status, "duration", time.Since(start))
 	})
+}
+
+// tokenPaths are the paths whose next segment is a credential: a
+// tenant's notification URL, and an invite link.
+var tokenPaths = []string{"/hooks/", "/invite/"}
+
+// loggedPath is the request's path as logs may show it: without its query,
+// and with the token of a notification URL or an invite left out.
+func loggedPath(r *http.Request) string {
+	path := r.URL.Path
+	for _, prefix := range tokenPaths {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			_, after, _ := strings.Cut(rest, "/")
+			if after != "" {
+				after = "/" + after
+			}
+			return prefix + "…" + after
+		}
+	}
+	return path
 }
 
 // clientAddr is the address a request came from, without its port.

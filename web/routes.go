@@ -15,6 +15,7 @@ func (s *Server) Handler() http.Handler {
 	// The platform's side: no session and no cross-origin check, since the
 	// token in the path is the credential.
 	root.HandleFunc("POST /hooks/{token}", s.handleHook)
+	root.HandleFunc("/hooks/{token}", s.handleHookOtherMethod)
 
 	root.HandleFunc("GET /healthz", s.handleHealthz)
 	root.HandleFunc("GET /readyz", s.handleReadyz)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -60,6 +61,8 @@ type Server struct {
 	store    *pgxstore.PostgresStore
 	hub      *hub
 	stop     context.CancelFunc
+	// background is the goroutines Start runs, which Close waits for.
+	background sync.WaitGroup
 }
 
 // New builds a Server. Call Start to run its background work and Close to
@@ -99,16 +102,18 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.jobs.Start(ctx); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
-	go s.listen(ctx)
+	s.background.Go(func() { s.listen(ctx) })
 	return nil
 }
 
-// Close stops background work, letting running jobs finish.
+// Close stops background work, letting running jobs finish, and waits
+// for the listener to let go of its connection.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.jobs.Stop(ctx)
 	if s.stop != nil {
 		s.stop()
 	}
+	s.background.Wait()
 	if err != nil {
 		return fmt.Errorf("stop jobs: %w", err)
 	}
