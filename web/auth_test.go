@@ -33,8 +33,9 @@ func TestSignIn(t *testing.T) {
 		if wrong.status != http.StatusUnauthorized || unknown.status != http.StatusUnauthorized {
 			t.Fatalf("got %d and %d, want 401 twice", wrong.status, unknown.status)
 		}
-		if testidText(wrong.body, "login-error") != testidText(unknown.body, "login-error") || testidText(wrong.body, "login-error") == "" {
-			t.Errorf("errors differ: %q and %q", testidText(wrong.body, "login-error"), testidText(unknown.body, "login-error"))
+		got, other := testidText(wrong.body, "login-error"), testidText(unknown.body, "login-error")
+		if got != other || got == "" {
+			t.Errorf("errors differ: %q and %q", got, other)
 		}
 	})
 	t.Run("NotSignedIn", func(t *testing.T) {

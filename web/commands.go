@@ -338,7 +338,8 @@ func (s *Server) handleCommandAttempt(w http.ResponseWriter, r *http.Request, tc
 	s.render(w, r, http.StatusOK, views.CommandAttemptPage(p))
 }
 
-func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt, users func(*int64) string) views.CommandResult {
+func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt,
+	users func(*int64) string) views.CommandResult {
 	res := views.CommandResult{
 		AttemptID:  a.ID,
 		AttemptURL: tc.path("/commands/") + itoa(a.ID),
@@ -367,7 +368,8 @@ func (s *Server) commandResult(tc *tenantCtx, a db.CommandAttempt, users func(*i
 	}
 	// The answer is parsed again from the raw body, so that the view
 	// shows indexed fields grouped and JSON answers as JSON.
-	if answer, _ := carcity.ParseAnswer(res.HTTPStatus, []byte(a.ResponseBody)); answer != nil && a.ResponseBody != "" {
+	answer, _ := carcity.ParseAnswer(res.HTTPStatus, []byte(a.ResponseBody))
+	if answer != nil && a.ResponseBody != "" {
 		if answer.IsJSON {
 			if b, err := json.MarshalIndent(answer.JSON, "", "  "); err == nil {
 				res.JSON = string(b)

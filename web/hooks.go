@@ -211,7 +211,8 @@ func (s *Server) hookAuthenticate(ctx context.Context, w http.ResponseWriter, te
 	writeJSON(w, http.StatusOK, answer)
 }
 
-func (s *Server) auditPlatform(ctx context.Context, rec db.HookRequest, action string, details map[string]any) {
+func (s *Server) auditPlatform(ctx context.Context, rec db.HookRequest, action string,
+	details map[string]any) {
 	s.writeAudit(context.WithoutCancel(ctx), db.AuditEvent{
 		TenantID:   rec.TenantID,
 		ActorKind:  "platform",

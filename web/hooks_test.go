@@ -50,7 +50,8 @@ var hookCases = []struct {
 	{name: "no request field", body: `{"messages":[]}`, status: 400},
 	{name: "unknown request", body: `{"request":"ping"}`, status: 400},
 	{name: "messages not a list", body: `{"request":"delivery","messages":{"type":"generic"}}`, status: 400},
-	{name: "message without a type", body: `{"request":"delivery","messages":[{"type":"generic","data":"a"},{"data":"b"}]}`,
+	{name: "message without a type",
+		body:   `{"request":"delivery","messages":[{"type":"generic","data":"a"},{"data":"b"}]}`,
 		status: 400},
 }
 
@@ -93,7 +94,8 @@ func TestHooks(t *testing.T) {
 
 func countNotifications(tb testing.TB, d *db.DB, t db.Tenant) int {
 	tb.Helper()
-	n, err := d.FindNotifications(context.Background(), t.ID, db.NotificationFilter{WithRepeats: true, Limit: 1000})
+	n, err := d.FindNotifications(context.Background(), t.ID,
+		db.NotificationFilter{WithRepeats: true, Limit: 1000})
 	if err != nil {
 		tb.Fatalf("find notifications: %v", err)
 	}
@@ -153,7 +155,8 @@ func TestHooks_Repeat(t *testing.T) {
 			t.Fatalf("got status %d, want 200", res.status)
 		}
 	}
-	all, err := a.db.FindNotifications(context.Background(), tenant.ID, db.NotificationFilter{WithRepeats: true, Limit: 10})
+	all, err := a.db.FindNotifications(context.Background(), tenant.ID,
+		db.NotificationFilter{WithRepeats: true, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +185,8 @@ func TestHooks_DisabledTenant(t *testing.T) {
 	if err := a.db.UpdateTenantDisabled(context.Background(), tenant.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	res := postHook(t, a.srv.URL, web.NotificationPath(tenant), `{"request":"delivery","messages":[{"type":"simple","data":"x"}]}`)
+	res := postHook(t, a.srv.URL, web.NotificationPath(tenant),
+		`{"request":"delivery","messages":[{"type":"simple","data":"x"}]}`)
 	if res.status < 500 || strings.Contains(res.body, `"OK"`) {
 		t.Fatalf("got %d %s, want an error that is not OK", res.status, res.body)
 	}
@@ -207,7 +211,8 @@ func TestHooks_CommitFails(t *testing.T) {
 			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 			WHEN (NEW.type = 'fail-at-commit') EXECUTE FUNCTION fail_at_commit();`)
 
-	body := `{"request":"delivery","messages":[{"type":"generic","data":"kept"},{"type":"fail-at-commit","data":1}]}`
+	body := `{"request":"delivery","messages":[{"type":"generic","data":"kept"},` +
+		`{"type":"fail-at-commit","data":1}]}`
 	res := postHook(t, a.srv.URL, web.NotificationPath(tenant), body)
 	if res.status != http.StatusInternalServerError {
 		t.Fatalf("got status %d, want 500", res.status)

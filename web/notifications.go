@@ -66,7 +66,8 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request, tc 
 // notificationFilter reads the list's query parameters. A date that cannot
 // be read is left out of the filter and named in problem, and the rest of
 // the filter still applies.
-func notificationFilter(r *http.Request, loc *time.Location) (views.NotificationFilter, db.NotificationFilter, string) {
+func notificationFilter(r *http.Request, loc *time.Location) (
+	views.NotificationFilter, db.NotificationFilter, string) {
 	q := r.URL.Query()
 	vf := views.NotificationFilter{
 		Type:    strings.TrimSpace(q.Get("type")),

@@ -40,7 +40,8 @@ func errorPage(err error) (status int, title, msg string) {
 	case errors.Is(err, db.ErrNotFound):
 		return http.StatusNotFound, "Not found", "There is nothing here, or you may not see it."
 	case errors.Is(err, errForbidden):
-		return http.StatusForbidden, "Not allowed", "Your role does not allow this. Ask an admin of your dealership."
+		return http.StatusForbidden, "Not allowed",
+			"Your role does not allow this. Ask an admin of your dealership."
 	case errors.Is(err, db.ErrLastOwner):
 		return http.StatusConflict, "A dealership keeps an owner",
 			"A dealership keeps at least one owner: make someone else owner first."

@@ -132,8 +132,10 @@ func parseSettingsForm(r *http.Request) (db.CredentialsUpdate, map[string]string
 		CommandAuth: field("command_auth"),
 		AllowPlain:  &allowPlain,
 	}
-	if su, err := url.Parse(*u.ServiceURL); err != nil || (su.Scheme != "https" && su.Scheme != "http") || su.Host == "" {
-		errs["service_url"] = "Give the full address of the platform's service, such as https://www.carcitycentral.com/service."
+	su, err := url.Parse(*u.ServiceURL)
+	if err != nil || (su.Scheme != "https" && su.Scheme != "http") || su.Host == "" {
+		errs["service_url"] = "Give the full address of the platform's service, " +
+			"such as https://www.carcitycentral.com/service."
 	}
 	if *u.AuthMode != "immediate" && *u.AuthMode != "passive" {
 		errs["auth_mode"] = "Choose immediate or passive."

@@ -56,7 +56,8 @@ func TestSimulatorRoundTrip(t *testing.T) {
 			if got := countNotifications(t, a.db, acme); got != 2 {
 				t.Errorf("stored: got %d, want 2", got)
 			}
-			audit, err := a.db.FindAuditEvents(ctx, acme.ID, db.AuditFilter{Action: "platform.authenticate", Limit: 10})
+			audit, err := a.db.FindAuditEvents(ctx, acme.ID,
+				db.AuditFilter{Action: "platform.authenticate", Limit: 10})
 			if err != nil || len(audit) != 1 {
 				t.Errorf("audit: got %d handshake events (%v), want 1", len(audit), err)
 			}

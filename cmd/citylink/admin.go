@@ -48,7 +48,8 @@ func tenantCommand(ctx context.Context, e env, args []string, stdin io.Reader, s
 	loginID := fs.String("login-id", "", "the platform API login id")
 	serviceURL := fs.String("service-url", "", "the platform's service URL")
 	authMode := fs.String("auth-mode", "", "how the platform's handshake is answered: immediate or passive")
-	allowPlain := fs.Bool("allow-plain", false, "allow answering a handshake without key with the plain password")
+	allowPlain := fs.Bool("allow-plain", false,
+		"allow answering a handshake without key with the plain password")
 	if !tenantSubcommands[args[0]] {
 		return fmt.Errorf("unknown command: tenant %s", args[0])
 	}

@@ -127,7 +127,9 @@ func TestBrowser_FirstRun(t *testing.T) {
 	}
 	mustStaff(t, d, tenant, "admin@demo.test", "owner")
 	account := carcity.Account{LoginID: "demo-dealer", Password: "s3cret-password", CommKey: "ck-123"}
-	sim := carcity.NewSimulator(carcity.SimConfig{Accounts: []carcity.Account{account}, RetryBase: 50 * time.Millisecond})
+	sim := carcity.NewSimulator(carcity.SimConfig{
+		Accounts: []carcity.Account{account}, RetryBase: 50 * time.Millisecond,
+	})
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(simSrv.Close)
 	mode := "immediate"

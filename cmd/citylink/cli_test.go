@@ -32,7 +32,8 @@ func TestCLI_TenantsAndUsers(t *testing.T) {
 		t.Fatalf("tenant create: %v", err)
 	}
 	_, err := runCLI(t, "", "tenant", "create", "--slug", "acme", "--name", "Again")
-	if err == nil || !strings.Contains(err.Error(), "exists already") || strings.Contains(err.Error(), "SQLSTATE") {
+	if err == nil || !strings.Contains(err.Error(), "exists already") ||
+		strings.Contains(err.Error(), "SQLSTATE") {
 		t.Errorf("a second tenant with the same slug: got %v, want a plain 'exists already'", err)
 	}
 	_, err = runCLI(t, "", "tenant", "create", "--slug", "bravo", "--name", "Bravo", "Motors")
@@ -57,7 +58,8 @@ func TestCLI_TenantsAndUsers(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &shown); err != nil {
 		t.Fatalf("tenant show --json: %v in %q", err, out)
 	}
-	if shown.Slug != "acme" || shown.Name != "Acme Cars" || !strings.HasPrefix(shown.NotificationPath, "/hooks/") {
+	if shown.Slug != "acme" || shown.Name != "Acme Cars" ||
+		!strings.HasPrefix(shown.NotificationPath, "/hooks/") {
 		t.Errorf("tenant show: got %+v", shown)
 	}
 

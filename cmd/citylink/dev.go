@@ -84,7 +84,9 @@ func dev(ctx context.Context, e env, stdout io.Writer, log *slog.Logger) error {
 		Accounts:          []carcity.Account{demoAccount},
 		NotifyURL:         hookURL,
 		LeadNotifications: true,
-		Logf:              func(format string, args ...any) { log.Info("simulator: " + fmt.Sprintf(format, args...)) },
+		Logf: func(format string, args ...any) {
+			log.Info("simulator: " + fmt.Sprintf(format, args...))
+		},
 	})
 	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = simSrv.Serve(simLn) }()
