@@ -86,11 +86,6 @@ func (s *Server) handleSettingsSave(w http.ResponseWriter, r *http.Request, tc *
 		s.render(w, r, http.StatusUnprocessableEntity, views.SettingsPage(p))
 		return
 	}
-	before, err := s.db.FindCredentials(ctx, tc.tenant.ID)
-	if err != nil {
-		s.fail(w, r, tc, err)
-		return
-	}
 	changed, err := s.db.UpdateCredentials(ctx, tc.tenant.ID, u)
 	if err != nil {
 		s.fail(w, r, tc, err)
@@ -98,7 +93,7 @@ func (s *Server) handleSettingsSave(w http.ResponseWriter, r *http.Request, tc *
 	}
 	if len(changed) > 0 {
 		s.audit(ctx, r, tc, "credentials.changed", "platform credentials", map[string]any{"fields": changed})
-		s.auditAuthMode(r, tc, before.AuthMode, changed, u)
+		s.auditAuthMode(r, tc, changed, u)
 		s.flash(r, "Settings saved.")
 	} else {
 		s.flash(r, "Nothing changed.")
@@ -178,16 +173,21 @@ func (s *Server) handleRotateHook(w http.ResponseWriter, r *http.Request, tc *te
 }
 
 // auditAuthMode records a change of the handshake mode with its old and
-// new value, besides the credentials event that names the field.
-// TODO: the old value is read before the update, outside its transaction,
-// so two admins saving at once could record a stale "old"; moving the
-// event into UpdateCredentials would close that.
-func (s *Server) auditAuthMode(r *http.Request, tc *tenantCtx, old string, changed []string,
+// new value, besides the credentials event that names the field. The
+// update itself decides, in its transaction, whether the mode changed; as
+// there are only two modes, the old one is then the other.
+func (s *Server) auditAuthMode(r *http.Request, tc *tenantCtx, changed []string,
 	u db.CredentialsUpdate) {
-	if slices.Contains(changed, "auth_mode") {
-		s.audit(r.Context(), r, tc, "auth_mode.changed", "notification handshake",
-			map[string]any{"old": old, "new": deref(u.AuthMode)})
+	if !slices.Contains(changed, "auth_mode") {
+		return
 	}
+	mode := deref(u.AuthMode)
+	old := "immediate"
+	if mode == "immediate" {
+		old = "passive"
+	}
+	s.audit(r.Context(), r, tc, "auth_mode.changed", "notification handshake",
+		map[string]any{"old": old, "new": mode})
 }
 
 // handleTimeZoneSave sets the zone the tenant's pages and audit filters
