@@ -27,6 +27,7 @@ var tenantTables = map[string]string{
 	"invites":              "tenant_id",
 	"command_templates":    "tenant_id",
 	"handshake_follow_ups": "tenant_id",
+	"command_rate":         "tenant_id",
 }
 
 // seedTenant gives a tenant a row in every tenant table.
@@ -59,6 +60,9 @@ func seedTenant(tb testing.TB, d *db.DB, slug string) db.Tenant {
 	err = d.UpsertHandshakeFollowUp(ctx, db.HandshakeFollowUp{TenantID: tn.ID, State: "pending"})
 	if err != nil {
 		tb.Fatalf("seed follow-up: %v", err)
+	}
+	if _, err := d.TakeCommandToken(ctx, tn.ID, 10); err != nil {
+		tb.Fatalf("seed command rate: %v", err)
 	}
 	return tn
 }

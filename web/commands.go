@@ -234,9 +234,16 @@ func (s *Server) handleCommandSend(w http.ResponseWriter, r *http.Request, tc *t
 	ctx := r.Context()
 	command, rows, params, problem := parseCommandForm(r)
 	status := http.StatusUnprocessableEntity
-	if problem == "" && !s.limiter.allow(tc.tenant.ID) {
-		problem, status = "Too many commands: this dealership sent as many as Citylink allows "+
-			"in a minute. Nothing was sent; try again in a moment.", http.StatusTooManyRequests
+	if problem == "" {
+		allowed, err := s.allowCommand(ctx, tc.tenant.ID)
+		if err != nil {
+			s.fail(w, r, tc, err)
+			return
+		}
+		if !allowed {
+			problem, status = "Too many commands: this dealership sent as many as Citylink allows "+
+				"in a minute. Nothing was sent; try again in a moment.", http.StatusTooManyRequests
+		}
 	}
 	if problem != "" {
 		s.renderConsoleProblem(w, r, tc, status, command, rows, problem)

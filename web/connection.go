@@ -19,7 +19,12 @@ var testCommand = carcity.Params{{Name: "username", Value: "citylink-connection-
 // handleSettingsTest sends the test command and shows what it proves.
 func (s *Server) handleSettingsTest(w http.ResponseWriter, r *http.Request, tc *tenantCtx) {
 	ctx := r.Context()
-	if !s.limiter.allow(tc.tenant.ID) {
+	allowed, err := s.allowCommand(ctx, tc.tenant.ID)
+	if err != nil {
+		s.fail(w, r, tc, err)
+		return
+	}
+	if !allowed {
 		s.flash(r, "Too many commands: nothing was sent. Try the connection again in a moment.")
 		http.Redirect(w, r, tc.path("/settings"), http.StatusSeeOther)
 		return

@@ -56,7 +56,6 @@ type Server struct {
 	log      *slog.Logger
 	sessions *scs.SessionManager
 	client   *carcity.Client
-	limiter  *commandLimiter
 	jobs     *river.Client[pgxTx]
 	store    *pgxstore.PostgresStore
 	hub      *hub
@@ -80,8 +79,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) (*Server, error) {
 		log: log,
 		client: &carcity.Client{HTTP: newGuardedClient(cfg.AllowTargets),
 			Timeout: cfg.CommandTimeout},
-		limiter: newCommandLimiter(cfg.CommandRate),
-		hub:     newHub(),
+		hub: newHub(),
 	}
 	// The store's own cleanup goroutine is left off (it races with its
 	// StopCleanup); a periodic job removes expired sessions instead.
