@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,15 +22,84 @@ import (
 	"citylink/web"
 )
 
+// built is the citylink command, built once for all the tests that run
+// the real binary; TestMain removes it at the end.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
 // buildBinary builds the citylink command once per test run.
 func buildBinary(tb testing.TB) string {
 	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), "citylink")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		tb.Fatalf("build citylink: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "citylink-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "citylink")
+		out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("%w\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		tb.Fatalf("build citylink: %v", built.err)
 	}
-	return bin
+	return built.bin
+}
+
+// demoDB is a fresh database with the tenant "demo" and one member of it,
+// whose password is staffPassword.
+func demoDB(tb testing.TB, email, role string) (string, *db.DB, db.Tenant) {
+	tb.Helper()
+	dbURL := dbtest.URL(tb)
+	d := dbtest.Open(tb, dbURL)
+	tenant, err := d.CreateTenant(context.Background(), "demo", "Demo Motors")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mustStaff(tb, d, tenant, email, role)
+	return dbURL, d, tenant
+}
+
+// demoSimulator starts a simulated platform whose account the tenant's
+// credentials name.
+func demoSimulator(tb testing.TB, d *db.DB, tenant db.Tenant, cfg carcity.SimConfig) *carcity.Simulator {
+	tb.Helper()
+	account := carcity.Account{LoginID: "demo-dealer", Password: "s3cret-password", CommKey: "ck-123"}
+	cfg.Accounts = []carcity.Account{account}
+	sim := carcity.NewSimulator(cfg)
+	srv := httptest.NewServer(sim)
+	tb.Cleanup(srv.Close)
+	_, err := d.UpdateCredentials(context.Background(), tenant.ID, db.CredentialsUpdate{
+		ServiceURL: ptr(srv.URL + "/service"), LoginID: &account.LoginID,
+		Password: &account.Password, CommKey: &account.CommKey,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sim
+}
+
+// signInSteps are the browser's steps to sign in on the sign-in page.
+func signInSteps(base, email, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), email),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+	)
 }
 
 // freeAddr is a loopback address no one listens on right now.
@@ -118,28 +188,8 @@ func newBrowser(tb testing.TB) context.Context {
 func TestBrowser_FirstRun(t *testing.T) {
 	ctx := newBrowser(t)
 	bin := buildBinary(t)
-	dbURL := dbtest.URL(t)
-	d := dbtest.Open(t, dbURL)
-
-	tenant, err := d.CreateTenant(context.Background(), "demo", "Demo Motors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustStaff(t, d, tenant, "admin@demo.test", "owner")
-	account := carcity.Account{LoginID: "demo-dealer", Password: "s3cret-password", CommKey: "ck-123"}
-	sim := carcity.NewSimulator(carcity.SimConfig{
-		Accounts: []carcity.Account{account}, RetryBase: 50 * time.Millisecond,
-	})
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(simSrv.Close)
-	mode := "immediate"
-	_, err = d.UpdateCredentials(context.Background(), tenant.ID, db.CredentialsUpdate{
-		ServiceURL: ptr(simSrv.URL + "/service"), LoginID: &account.LoginID,
-		Password: &account.Password, CommKey: &account.CommKey, AuthMode: &mode,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbURL, d, tenant := demoDB(t, "admin@demo.test", "owner")
+	sim := demoSimulator(t, d, tenant, carcity.SimConfig{RetryBase: 50 * time.Millisecond})
 
 	base := startServe(t, bin, dbURL, allowSimulator)
 	sim.SetNotifyURL(base + web.NotificationPath(tenant))
@@ -153,12 +203,8 @@ func TestBrowser_FirstRun(t *testing.T) {
 		t.Fatalf("the example delivery was not confirmed: %v (attempts %+v)", err, delivery.Attempts())
 	}
 
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@demo.test"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), staffPassword),
-		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+	err := chromedp.Do(ctx,
+		signInSteps(base, "admin@demo.test", staffPassword),
 		// Signing in leads to the dashboard.
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="today-count"]`)),
 		chromedp.Navigate(base+"/t/demo/notifications"),
@@ -236,21 +282,11 @@ func ptr[T any](v T) *T { return &v }
 func TestBrowser_InviteViewer(t *testing.T) {
 	ctx := newBrowser(t)
 	bin := buildBinary(t)
-	dbURL := dbtest.URL(t)
-	d := dbtest.Open(t, dbURL)
-	tenant, err := d.CreateTenant(context.Background(), "demo", "Demo Motors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustStaff(t, d, tenant, "admin@demo.test", "admin")
+	dbURL, _, _ := demoDB(t, "admin@demo.test", "admin")
 	base := startServe(t, bin, dbURL)
 
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "admin@demo.test"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), staffPassword),
-		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+	err := chromedp.Do(ctx,
+		signInSteps(base, "admin@demo.test", staffPassword),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="account-link"]`)),
 		chromedp.Navigate(base+"/t/demo/staff"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="invite-form"]`)),

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"citylink/carcity"
-	"citylink/db"
-	"citylink/db/dbtest"
 )
 
 // TestBrowser_CreateLeadFormAndResend fills the create_lead form, reads
@@ -18,33 +14,12 @@ import (
 func TestBrowser_CreateLeadFormAndResend(t *testing.T) {
 	ctx := newBrowser(t)
 	bin := buildBinary(t)
-	dbURL := dbtest.URL(t)
-	d := dbtest.Open(t, dbURL)
-
-	tenant, err := d.CreateTenant(context.Background(), "demo", "Demo Motors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustStaff(t, d, tenant, "olga@demo.test", "operator")
-	account := carcity.Account{LoginID: "demo-dealer", Password: "s3cret-password", CommKey: "ck-1"}
-	sim := carcity.NewSimulator(carcity.SimConfig{Accounts: []carcity.Account{account}})
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(simSrv.Close)
-	_, err = d.UpdateCredentials(context.Background(), tenant.ID, db.CredentialsUpdate{
-		ServiceURL: ptr(simSrv.URL + "/service"), LoginID: &account.LoginID,
-		Password: &account.Password, CommKey: &account.CommKey,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbURL, d, tenant := demoDB(t, "olga@demo.test", "operator")
+	sim := demoSimulator(t, d, tenant, carcity.SimConfig{})
 	base := startServe(t, bin, dbURL, allowSimulator)
 
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "olga@demo.test"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), staffPassword),
-		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+	err := chromedp.Do(ctx,
+		signInSteps(base, "olga@demo.test", staffPassword),
 		chromedp.WaitVisible(chromedp.CSS(`nav`)),
 		chromedp.Navigate(base+"/t/demo/commands"),
 		chromedp.Click(chromedp.CSS(`[data-testid="pick-create_lead"]`)),

@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"citylink/db"
-	"citylink/db/dbtest"
 	"citylink/web"
 )
 
@@ -22,13 +21,7 @@ import (
 func TestBrowser_LiveAcrossProcesses(t *testing.T) {
 	ctx := newBrowser(t)
 	bin := buildBinary(t)
-	dbURL := dbtest.URL(t)
-	d := dbtest.Open(t, dbURL)
-	tenant, err := d.CreateTenant(context.Background(), "demo", "Demo Motors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustStaff(t, d, tenant, "viewer@demo.test", "viewer")
+	dbURL, d, tenant := demoDB(t, "viewer@demo.test", "viewer")
 	// Enough rows that the list is taller than the window.
 	msgs := make([]db.NewNotification, 49)
 	for i := range msgs {
@@ -41,13 +34,9 @@ func TestBrowser_LiveAcrossProcesses(t *testing.T) {
 
 	baseA := startServe(t, bin, dbURL)
 	baseB := startServe(t, bin, dbURL)
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1000, 600),
-		chromedp.Navigate(baseA+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), "viewer@demo.test"),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), staffPassword),
-		chromedp.Submit(chromedp.CSS(`[data-testid="login-form"]`)),
+		signInSteps(baseA, "viewer@demo.test", staffPassword),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="today-count"]`)),
 		chromedp.Navigate(baseA+"/t/demo/notifications"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="notification-row"]`)),
